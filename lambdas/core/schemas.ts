@@ -17,9 +17,13 @@ export const secretNameSchema = z.string({ error: "name must be a string" }).reg
 });
 
 export const scopeIdSchema = (what: string) =>
-  z.string({ error: `${what} must be a string` }).regex(SCOPE_ID_PATTERN, {
-    error: `${what} must be 1-64 characters of letters, digits, '_' or '-', e.g. us_env_123`,
-  });
+  z
+    .string({ error: `${what} must be a string` })
+    .regex(SCOPE_ID_PATTERN, {
+      error: `${what} must be 1-64 characters of letters, digits, '_' or '-', e.g. us_env_123`,
+    })
+    // "-" stands for "no space" in the encryption context, so it may never name a real scope.
+    .refine((v) => v !== "-", { error: `${what} must not be "-" alone` });
 
 export const environmentIdSchema = scopeIdSchema("environmentId");
 export const spaceIdSchema = scopeIdSchema("spaceId");
