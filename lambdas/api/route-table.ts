@@ -1,0 +1,31 @@
+import { OPENAPI_INFO } from "./app.ts";
+import type { App } from "./context.ts";
+
+export interface RouteEntry {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** OpenAPI/API Gateway style: /v1/secrets/{secretId} */
+  path: string;
+  /** No Authorization needed (health, the OpenAPI document). */
+  open: boolean;
+}
+
+/**
+ * The app's routes, read from its OpenAPI document: the single source of truth the CDK stack turns
+ * into API Gateway routes, so adding a route to the app adds it to the cloud.
+ */
+export function routeTable(app: App): RouteEntry[] {
+  const doc = app.getOpenAPI31Document(OPENAPI_INFO);
+  const routes: RouteEntry[] = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of ["get", "post", "put", "patch", "delete"] as const) {
+      const op = (item as Record<string, { security?: unknown[] } | undefined>)[method];
+      if (!op) continue;
+      routes.push({
+        method: method.toUpperCase() as RouteEntry["method"],
+        path,
+        open: (op.security ?? []).length === 0,
+      });
+    }
+  }
+  return routes.sort((a, b) => (a.path + a.method).localeCompare(b.path + b.method));
+}

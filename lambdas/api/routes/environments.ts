@@ -1,0 +1,145 @@
+import { z } from "@hono/zod-openapi";
+import { ADMIN, environmentNotFound, inEnvironment, requireRole } from "../../core/access.ts";
+import { environmentIdSchema } from "../../core/schemas.ts";
+import { auditChange } from "../audit-helpers.ts";
+import type { App, AppDeps } from "../context.ts";
+import { apiRoute, json, jsonBody } from "../route-helpers.ts";
+import {
+  CreateEnvironmentBody,
+  DeletedSchema,
+  data,
+  EnvironmentSchema,
+  list,
+  PageQuery,
+  RenameBody,
+} from "../schemas.ts";
+
+const EnvParam = z.object({ environmentId: environmentIdSchema });
+const tags = ["environments"];
+
+export function environmentRoutes(app: App, { services, logError }: AppDeps) {
+  app.openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/environments",
+      tags,
+      summary: "Create an environment (admin)",
+      request: { body: jsonBody(CreateEnvironmentBody) },
+      responses: { 201: json(data(EnvironmentSchema), "Created"), 409: json(z.any(), "The id is taken") },
+    }),
+    async (c) => {
+      requireRole(c.get("principal"), ADMIN, "create environments");
+      const env = await services.scopes.createEnvironment(c.req.valid("json"));
+      await auditChange(
+        c,
+        services,
+        {
+          action: "environment.create",
+          target: { type: "environment", id: env.id, name: env.name },
+          outcome: "success",
+          environmentId: env.id,
+        },
+        logError,
+      );
+      return c.json({ data: env }, 201);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/environments",
+      tags,
+      summary: "List environments (non-admin tokens see their own)",
+      request: { query: PageQuery },
+      responses: { 200: json(list(EnvironmentSchema), "Environments") },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      if (p.role === "admin") {
+        const page = await services.scopes.listEnvironments(c.req.valid("query"));
+        return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+      }
+      const own = p.environmentId
+        ? await services.scopes.getEnvironment(p.environmentId).catch(() => undefined)
+        : undefined;
+      return c.json({ data: own ? [own] : [] }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/environments/{environmentId}",
+      tags,
+      summary: "Get an environment",
+      request: { params: EnvParam },
+      responses: { 200: json(data(EnvironmentSchema), "The environment") },
+    }),
+    async (c) => {
+      const { environmentId } = c.req.valid("param");
+      if (!inEnvironment(c.get("principal"), environmentId)) throw environmentNotFound(environmentId);
+      return c.json({ data: await services.scopes.getEnvironment(environmentId) }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "patch",
+      path: "/v1/environments/{environmentId}",
+      tags,
+      summary: "Rename an environment (admin)",
+      request: { params: EnvParam, body: jsonBody(RenameBody) },
+      responses: { 200: json(data(EnvironmentSchema), "Renamed") },
+    }),
+    async (c) => {
+      const { environmentId } = c.req.valid("param");
+      const p = c.get("principal");
+      if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
+      requireRole(p, ADMIN, "rename environments");
+      const env = await services.scopes.renameEnvironment(environmentId, c.req.valid("json").name);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "environment.update",
+          target: { type: "environment", id: env.id, name: env.name },
+          outcome: "success",
+          environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: env }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/environments/{environmentId}",
+      tags,
+      summary: "Delete an empty environment (admin); 409 while it has spaces or secrets",
+      request: { params: EnvParam },
+      responses: { 200: json(data(DeletedSchema), "Deleted"), 409: json(z.any(), "Not empty") },
+    }),
+    async (c) => {
+      const { environmentId } = c.req.valid("param");
+      const p = c.get("principal");
+      if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
+      requireRole(p, ADMIN, "delete environments");
+      await services.scopes.deleteEnvironment(environmentId);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "environment.delete",
+          target: { type: "environment", id: environmentId },
+          outcome: "success",
+          environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: { id: environmentId, deleted: true as const } }, 200);
+    },
+  );
+}

@@ -1,0 +1,255 @@
+import { z } from "@hono/zod-openapi";
+import { inScope, MANAGERS, requireRole, requireScope, secretNotFound } from "../../core/access.ts";
+import { invalid } from "../../core/errors.ts";
+import { canReadValues } from "../../core/principal.ts";
+import { scopeOf } from "../../core/secret-service.ts";
+import type { Scope, StoredSecret } from "../../core/types.ts";
+import { auditChange, auditReveal } from "../audit-helpers.ts";
+import type { App, AppContext, AppDeps } from "../context.ts";
+import { apiRoute, json, jsonBody } from "../route-helpers.ts";
+import {
+  DeletedSchema,
+  data,
+  ListSecretsQuery,
+  list,
+  PageQuery,
+  RollbackBody,
+  SecretSchema,
+  SetSecretBody,
+  VersionSchema,
+} from "../schemas.ts";
+
+const SecretParam = z.object({ secretId: z.string().min(1).max(128) });
+const IfMatch = z.object({ "if-match": z.string().max(32).optional() });
+const tags = ["secrets"];
+
+/** `If-Match: 3` or `If-Match: "3"` → 3; the body's expectedVersion wins when both are sent. */
+function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
+  if (!m) throw invalid("If-Match", 'If-Match must be the version number you read, e.g. If-Match: "3"');
+  return Number(m[1]);
+}
+
+const scopeTarget = (s: {
+  id: string;
+  name: string;
+  environmentId: string;
+  spaceId?: string | null | undefined;
+}) => ({
+  type: "secret",
+  id: s.id,
+  name: s.name,
+  environmentId: s.environmentId,
+  spaceId: s.spaceId ?? undefined,
+});
+
+export function secretRoutes(app: App, { services, logError }: AppDeps) {
+  /** The stored secret if the caller may see its scope; the same 404 for missing and out-of-scope. */
+  async function visibleSecret(c: AppContext, secretId: string): Promise<StoredSecret> {
+    const stored = await services.secrets.requireById(secretId);
+    if (!inScope(c.get("principal"), scopeOf(stored))) throw secretNotFound(secretId);
+    return stored;
+  }
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/secrets",
+      tags,
+      summary:
+        "Effective secrets of a scope (environment values with the space's overrides applied); with name, exactly one",
+      request: { query: ListSecretsQuery },
+      responses: { 200: json(list(SecretSchema), "Effective secrets") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const p = c.get("principal");
+      const scope: Scope = q.spaceId
+        ? { environmentId: q.environmentId, spaceId: q.spaceId }
+        : { environmentId: q.environmentId };
+      requireScope(p, scope);
+      const reveal = canReadValues(p);
+      if (q.name !== undefined) {
+        const secret = await services.secrets.resolve(scope, q.name, { reveal });
+        if (reveal && p.role === "admin")
+          await auditReveal(c, services, {
+            action: "secret.reveal",
+            target: scopeTarget(secret),
+            environmentId: scope.environmentId,
+          });
+        return c.json({ data: [secret] }, 200);
+      }
+      const page = await services.secrets.listEffective(scope, { reveal, cursor: q.cursor, limit: q.limit });
+      if (reveal && p.role === "admin" && page.items.length) {
+        await auditReveal(c, services, {
+          action: "secret.reveal",
+          target: {
+            type: "scope",
+            id: scope.spaceId ?? scope.environmentId,
+            environmentId: scope.environmentId,
+            spaceId: scope.spaceId,
+          },
+          environmentId: scope.environmentId,
+          detail: `${page.items.length} values`,
+        });
+      }
+      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/secrets",
+      tags,
+      summary:
+        "Create or update a secret at a scope (admin, operator); a space value overrides the environment's",
+      request: { body: jsonBody(SetSecretBody), headers: IfMatch },
+      responses: {
+        200: json(data(SecretSchema), "Updated"),
+        201: json(data(SecretSchema), "Created"),
+        412: json(z.any(), "expectedVersion did not match"),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const p = c.get("principal");
+      const scope: Scope = body.spaceId
+        ? { environmentId: body.environmentId, spaceId: body.spaceId }
+        : { environmentId: body.environmentId };
+      requireScope(p, scope);
+      requireRole(p, MANAGERS, "write secrets");
+      const expectedVersion = body.expectedVersion ?? ifMatchVersion(c.req.valid("header")["if-match"]);
+      const { secret, created } = await services.secrets.set({
+        scope,
+        name: body.name,
+        value: body.value,
+        expectedVersion,
+        actor: p.tokenId,
+      });
+      await auditChange(
+        c,
+        services,
+        {
+          action: created ? "secret.create" : "secret.update",
+          target: scopeTarget(secret),
+          outcome: "success",
+          environmentId: scope.environmentId,
+          detail: `version ${secret.version}`,
+        },
+        logError,
+      );
+      return c.json({ data: secret }, created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/secrets/{secretId}",
+      tags,
+      summary: "One stored secret (the value at its own scope; values for admin and agent)",
+      request: { params: SecretParam },
+      responses: { 200: json(data(SecretSchema), "The secret") },
+    }),
+    async (c) => {
+      const { secretId } = c.req.valid("param");
+      const p = c.get("principal");
+      const stored = await visibleSecret(c, secretId);
+      const reveal = canReadValues(p);
+      const secret = await services.secrets.get(stored.id, { reveal });
+      if (reveal && p.role === "admin")
+        await auditReveal(c, services, {
+          action: "secret.reveal",
+          target: scopeTarget(secret),
+          environmentId: secret.environmentId,
+        });
+      return c.json({ data: secret }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/secrets/{secretId}",
+      tags,
+      summary:
+        "Remove the value at its scope (admin, operator); history is kept; a removed override lets the environment value show",
+      request: { params: SecretParam, headers: IfMatch },
+      responses: { 200: json(data(DeletedSchema), "Deleted"), 412: json(z.any(), "If-Match did not match") },
+    }),
+    async (c) => {
+      const { secretId } = c.req.valid("param");
+      const p = c.get("principal");
+      const stored = await visibleSecret(c, secretId);
+      requireRole(p, MANAGERS, "delete secrets");
+      const { version } = await services.secrets.delete(
+        stored.id,
+        p.tokenId,
+        ifMatchVersion(c.req.valid("header")["if-match"]),
+      );
+      await auditChange(
+        c,
+        services,
+        {
+          action: "secret.delete",
+          target: scopeTarget(stored),
+          outcome: "success",
+          environmentId: stored.environmentId,
+          detail: `version ${version}`,
+        },
+        logError,
+      );
+      return c.json({ data: { id: stored.id, deleted: true as const, version } }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/secrets/{secretId}/versions",
+      tags,
+      summary: "Version history, newest first, without values (admin, operator)",
+      request: { params: SecretParam, query: PageQuery },
+      responses: { 200: json(list(VersionSchema), "Versions") },
+    }),
+    async (c) => {
+      const stored = await visibleSecret(c, c.req.valid("param").secretId);
+      requireRole(c.get("principal"), MANAGERS, "read secret history");
+      const page = await services.secrets.listVersions(stored.id, c.req.valid("query"));
+      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/secrets/{secretId}/rollback",
+      tags,
+      summary: "Write a new version holding an earlier version's value (admin, operator)",
+      request: { params: SecretParam, body: jsonBody(RollbackBody) },
+      responses: { 200: json(data(SecretSchema), "Rolled back") },
+    }),
+    async (c) => {
+      const stored = await visibleSecret(c, c.req.valid("param").secretId);
+      const p = c.get("principal");
+      requireRole(p, MANAGERS, "roll secrets back");
+      const { version } = c.req.valid("json");
+      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "secret.rollback",
+          target: scopeTarget(secret),
+          outcome: "success",
+          environmentId: secret.environmentId,
+          detail: `to version ${version} as version ${secret.version}`,
+        },
+        logError,
+      );
+      return c.json({ data: secret }, 200);
+    },
+  );
+}

@@ -1,0 +1,186 @@
+import { z } from "@hono/zod-openapi";
+import {
+  environmentNotFound,
+  inEnvironment,
+  inScope,
+  MANAGERS,
+  requireRole,
+  requireScope,
+  spaceNotFound,
+} from "../../core/access.ts";
+import { invalid } from "../../core/errors.ts";
+import { spaceIdSchema } from "../../core/schemas.ts";
+import type { Space } from "../../core/types.ts";
+import { auditChange } from "../audit-helpers.ts";
+import type { App, AppContext, AppDeps } from "../context.ts";
+import { apiRoute, json, jsonBody } from "../route-helpers.ts";
+import {
+  CreateSpaceBody,
+  DeletedSchema,
+  data,
+  ListSpacesQuery,
+  list,
+  RenameBody,
+  SpaceSchema,
+} from "../schemas.ts";
+
+const SpaceParam = z.object({ spaceId: spaceIdSchema });
+const tags = ["spaces"];
+
+export function spaceRoutes(app: App, { services, logError }: AppDeps) {
+  /** The space if the caller may see it; the same 404 for missing and out-of-scope. */
+  async function visibleSpace(c: AppContext, spaceId: string): Promise<Space> {
+    const space = await services.scopes.getSpace(spaceId);
+    if (!space || !inScope(c.get("principal"), { environmentId: space.environmentId, spaceId }))
+      throw spaceNotFound(spaceId);
+    return space;
+  }
+
+  app.openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/spaces",
+      tags,
+      summary: "Create a space in an environment (admin, operator)",
+      request: { body: jsonBody(CreateSpaceBody) },
+      responses: { 201: json(data(SpaceSchema), "Created"), 409: json(z.any(), "The id is taken") },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const p = c.get("principal");
+      requireScope(p, { environmentId: body.environmentId });
+      requireRole(p, MANAGERS, "create spaces");
+      const space = await services.scopes.createSpace(body);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "space.create",
+          target: {
+            type: "space",
+            id: space.id,
+            name: space.name,
+            environmentId: space.environmentId,
+            spaceId: space.id,
+          },
+          outcome: "success",
+          environmentId: space.environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: space }, 201);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/spaces",
+      tags,
+      summary: "List the spaces of an environment",
+      request: { query: ListSpacesQuery },
+      responses: { 200: json(list(SpaceSchema), "Spaces") },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const p = c.get("principal");
+      const environmentId = query.environmentId ?? p.environmentId;
+      if (!environmentId)
+        throw invalid("environmentId", "environmentId is required: /v1/spaces?environmentId=<id>");
+      if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
+      if (p.role !== "admin" && p.spaceId) {
+        const own = await services.scopes.getSpace(p.spaceId);
+        return c.json({ data: own && own.environmentId === environmentId ? [own] : [] }, 200);
+      }
+      await services.scopes.getEnvironment(environmentId);
+      const page = await services.scopes.listSpaces(environmentId, query);
+      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/spaces/{spaceId}",
+      tags,
+      summary: "Get a space (admin, operator)",
+      request: { params: SpaceParam },
+      responses: { 200: json(data(SpaceSchema), "The space") },
+    }),
+    async (c) => {
+      const space = await visibleSpace(c, c.req.valid("param").spaceId);
+      requireRole(c.get("principal"), MANAGERS, "read space details");
+      return c.json({ data: space }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "patch",
+      path: "/v1/spaces/{spaceId}",
+      tags,
+      summary: "Rename a space (admin, operator)",
+      request: { params: SpaceParam, body: jsonBody(RenameBody) },
+      responses: { 200: json(data(SpaceSchema), "Renamed") },
+    }),
+    async (c) => {
+      const { spaceId } = c.req.valid("param");
+      await visibleSpace(c, spaceId);
+      requireRole(c.get("principal"), MANAGERS, "rename spaces");
+      const space = await services.scopes.renameSpace(spaceId, c.req.valid("json").name);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "space.update",
+          target: {
+            type: "space",
+            id: spaceId,
+            name: space.name,
+            environmentId: space.environmentId,
+            spaceId,
+          },
+          outcome: "success",
+          environmentId: space.environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: space }, 200);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/spaces/{spaceId}",
+      tags,
+      summary: "Delete a space (admin, operator); 409 while it has overrides",
+      request: { params: SpaceParam },
+      responses: { 200: json(data(DeletedSchema), "Deleted"), 409: json(z.any(), "Not empty") },
+    }),
+    async (c) => {
+      const { spaceId } = c.req.valid("param");
+      const space = await visibleSpace(c, spaceId);
+      requireRole(c.get("principal"), MANAGERS, "delete spaces");
+      await services.scopes.deleteSpace(spaceId);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "space.delete",
+          target: {
+            type: "space",
+            id: spaceId,
+            name: space.name,
+            environmentId: space.environmentId,
+            spaceId,
+          },
+          outcome: "success",
+          environmentId: space.environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: { id: spaceId, deleted: true as const } }, 200);
+    },
+  );
+}

@@ -1,0 +1,117 @@
+import { z } from "@hono/zod-openapi";
+import { ADMIN, requireRole } from "../../core/access.ts";
+import type { TokenRecord } from "../../core/types.ts";
+import { auditChange } from "../audit-helpers.ts";
+import type { App, AppDeps } from "../context.ts";
+import { apiRoute, json, jsonBody } from "../route-helpers.ts";
+import { CreatedTokenSchema, CreateTokenBody, data, list, PageQuery, TokenSchema } from "../schemas.ts";
+
+const TokenParam = z.object({ tokenId: z.string().min(1).max(128) });
+const tags = ["tokens"];
+
+/** The public view of a token: never the token string or its hash. */
+export const tokenView = (t: TokenRecord) => ({
+  id: t.id,
+  name: t.name,
+  role: t.role,
+  environmentId: t.environmentId ?? null,
+  spaceId: t.spaceId ?? null,
+  expiresAt: t.expiresAt ?? null,
+  createdAt: t.createdAt,
+  createdBy: t.createdBy,
+  lastUsedAt: t.lastUsedAt ?? null,
+  revokedAt: t.revokedAt ?? null,
+});
+
+export function tokenRoutes(app: App, { services, logError }: AppDeps) {
+  app.openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/tokens",
+      tags,
+      summary: "Create a token (admin); the token string is in this response only",
+      request: { body: jsonBody(CreateTokenBody) },
+      responses: { 201: json(data(CreatedTokenSchema), "Created") },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      requireRole(p, ADMIN, "manage tokens");
+      const { record, token } = await services.tokens.create({
+        ...c.req.valid("json"),
+        createdBy: p.tokenId,
+      });
+      await auditChange(
+        c,
+        services,
+        {
+          action: "token.create",
+          target: {
+            type: "token",
+            id: record.id,
+            name: record.name,
+            environmentId: record.environmentId,
+            spaceId: record.spaceId,
+          },
+          outcome: "success",
+          environmentId: record.environmentId,
+          detail: `role ${record.role}`,
+        },
+        logError,
+      );
+      c.header("Cache-Control", "no-store");
+      return c.json({ data: { ...tokenView(record), token } }, 201);
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/tokens",
+      tags,
+      summary: "List tokens without their token strings (admin)",
+      request: { query: PageQuery },
+      responses: { 200: json(list(TokenSchema), "Tokens") },
+    }),
+    async (c) => {
+      requireRole(c.get("principal"), ADMIN, "manage tokens");
+      const page = await services.tokens.list(c.req.valid("query"));
+      return c.json(
+        { data: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/tokens/{tokenId}",
+      tags,
+      summary: "Revoke a token (admin)",
+      request: { params: TokenParam },
+      responses: { 200: json(data(TokenSchema), "Revoked") },
+    }),
+    async (c) => {
+      requireRole(c.get("principal"), ADMIN, "manage tokens");
+      const record = await services.tokens.revoke(c.req.valid("param").tokenId);
+      await auditChange(
+        c,
+        services,
+        {
+          action: "token.revoke",
+          target: {
+            type: "token",
+            id: record.id,
+            name: record.name,
+            environmentId: record.environmentId,
+            spaceId: record.spaceId,
+          },
+          outcome: "success",
+          environmentId: record.environmentId,
+        },
+        logError,
+      );
+      return c.json({ data: tokenView(record) }, 200);
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import { z } from "@hono/zod-openapi";
+import {
+  displayNameSchema,
+  environmentIdSchema,
+  expectedVersionSchema,
+  secretNameSchema,
+  secretValueSchema,
+  spaceIdSchema,
+  versionSchema,
+} from "../core/schemas.ts";
+
+/**
+ * Request and response schemas of the HTTP API, defined once: the routes validate with them, the
+ * OpenAPI document is generated from them, and the SDK, CLI and UI import their types.
+ */
+
+// ---- shared pieces
+export const RoleSchema = z.enum(["admin", "operator", "agent"]).openapi("Role");
+
+const limitSchema = z.coerce
+  .number({ error: "limit must be a number" })
+  .int({ error: "limit must be a whole number" })
+  .min(1, { error: "limit must be between 1 and 1000" })
+  .max(1000, { error: "limit must be between 1 and 1000" })
+  .optional();
+export const PageQuery = z.object({
+  cursor: z.string().max(2048).optional().openapi({ description: "The cursor of the previous page." }),
+  limit: limitSchema,
+});
+
+export const ErrorBody = z
+  .object({ errors: z.array(z.object({ key: z.string(), message: z.string() })) })
+  .openapi("Errors");
+
+export const data = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
+export const list = <T extends z.ZodType>(schema: T) =>
+  z.object({ data: z.array(schema), cursor: z.string().optional() });
+
+// ---- environments and spaces
+export const EnvironmentSchema = z
+  .object({ id: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .openapi("Environment");
+export const CreateEnvironmentBody = z
+  .strictObject({ name: displayNameSchema, id: environmentIdSchema.optional() })
+  .openapi("CreateEnvironment");
+export const RenameBody = z.strictObject({ name: displayNameSchema }).openapi("Rename");
+
+export const SpaceSchema = z
+  .object({
+    id: z.string(),
+    environmentId: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Space");
+export const CreateSpaceBody = z
+  .strictObject({ environmentId: environmentIdSchema, name: displayNameSchema, id: spaceIdSchema.optional() })
+  .openapi("CreateSpace");
+export const ListSpacesQuery = PageQuery.extend({ environmentId: environmentIdSchema.optional() });
+
+// ---- secrets
+export const SecretSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    value: z
+      .string()
+      .optional()
+      .openapi({ description: "Only for roles that may read values (admin, agent)." }),
+    environmentId: z.string(),
+    spaceId: z.string().nullable(),
+    version: z.number().int(),
+    inherited: z.boolean(),
+    overridden: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+    error: z.object({ code: z.literal("integrity"), message: z.string() }).optional(),
+  })
+  .openapi("Secret");
+export const ListSecretsQuery = PageQuery.extend({
+  environmentId: environmentIdSchema,
+  spaceId: spaceIdSchema.optional(),
+  name: secretNameSchema
+    .optional()
+    .openapi({ description: "Exactly this secret, or 404: the agent hot path." }),
+});
+export const SetSecretBody = z
+  .strictObject({
+    name: secretNameSchema,
+    value: secretValueSchema,
+    environmentId: environmentIdSchema,
+    spaceId: spaceIdSchema.optional(),
+    expectedVersion: expectedVersionSchema.optional(),
+  })
+  .openapi("SetSecret");
+export const VersionSchema = z
+  .object({
+    version: z.number().int(),
+    kind: z.enum(["value", "tombstone"]),
+    createdAt: z.string(),
+    createdBy: z.string(),
+  })
+  .openapi("SecretVersion");
+export const RollbackBody = z.strictObject({ version: versionSchema }).openapi("Rollback");
+export const DeletedSchema = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  version: z.number().int().optional(),
+});
+
+// ---- tokens
+export const TokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: RoleSchema,
+    environmentId: z.string().nullable(),
+    spaceId: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi("Token");
+export const CreatedTokenSchema = TokenSchema.extend({
+  token: z.string().openapi({ description: "Shown only in this response; store it now." }),
+}).openapi("CreatedToken");
+export const CreateTokenBody = z
+  .strictObject({
+    name: displayNameSchema,
+    role: RoleSchema,
+    environmentId: environmentIdSchema.optional(),
+    spaceId: spaceIdSchema.optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, error: "expiresAt must be an ISO 8601 date-time, e.g. 2030-01-01T00:00:00Z" })
+      .optional(),
+  })
+  .openapi("CreateToken");
+
+// ---- audit
+export const AuditEventSchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    environmentId: z.string().optional(),
+    actor: z.object({ tokenId: z.string(), name: z.string() }),
+    action: z.string(),
+    target: z.object({
+      type: z.string(),
+      id: z.string(),
+      name: z.string().optional(),
+      environmentId: z.string().optional(),
+      spaceId: z.string().optional(),
+    }),
+    outcome: z.enum(["success", "failure"]),
+    requestId: z.string().optional(),
+    detail: z.string().optional(),
+  })
+  .openapi("AuditEvent");
+export const ListAuditQuery = PageQuery.extend({ environmentId: environmentIdSchema.optional() });
+
+export const HealthSchema = z.object({ ok: z.literal(true), version: z.string() }).openapi("Health");
+
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type Space = z.infer<typeof SpaceSchema>;
+export type Secret = z.infer<typeof SecretSchema>;
+export type SecretVersion = z.infer<typeof VersionSchema>;
+export type Token = z.infer<typeof TokenSchema>;
+export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type SetSecretRequest = z.infer<typeof SetSecretBody>;
+export type CreateTokenRequest = z.infer<typeof CreateTokenBody>;
+export type ErrorResponse = z.infer<typeof ErrorBody>;

@@ -1,0 +1,70 @@
+import { environmentNotFound } from "./access.ts";
+import { newId } from "./ids.ts";
+import type { Clock, PageRequest, ScopeStore } from "./ports.ts";
+import { systemClock } from "./ports.ts";
+import type { Environment, Page, Space } from "./types.ts";
+
+/** Environments and the spaces inside them. Ids may be supplied so ids mirrored from another system work as-is. */
+export class ScopeService {
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: { scopes: ScopeStore; clock?: Clock }) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  async createEnvironment(input: { name: string; id?: string | undefined }): Promise<Environment> {
+    const at = this.clock.now().toISOString();
+    const env: Environment = { id: input.id ?? newId("env"), name: input.name, createdAt: at, updatedAt: at };
+    await this.deps.scopes.createEnvironment(env);
+    return env;
+  }
+
+  async getEnvironment(id: string): Promise<Environment> {
+    const env = await this.deps.scopes.getEnvironment(id);
+    if (!env) throw environmentNotFound(id);
+    return env;
+  }
+
+  listEnvironments(page: PageRequest): Promise<Page<Environment>> {
+    return this.deps.scopes.listEnvironments(page);
+  }
+
+  renameEnvironment(id: string, name: string): Promise<Environment> {
+    return this.deps.scopes.renameEnvironment(id, name, this.clock.now().toISOString());
+  }
+
+  deleteEnvironment(id: string): Promise<void> {
+    return this.deps.scopes.deleteEnvironment(id);
+  }
+
+  async createSpace(input: { environmentId: string; name: string; id?: string | undefined }): Promise<Space> {
+    await this.getEnvironment(input.environmentId);
+    const at = this.clock.now().toISOString();
+    const space: Space = {
+      id: input.id ?? newId("sp"),
+      environmentId: input.environmentId,
+      name: input.name,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.deps.scopes.createSpace(space);
+    return space;
+  }
+
+  /** Undefined when missing: callers answer 404 the same way for missing and out-of-scope spaces. */
+  getSpace(id: string): Promise<Space | undefined> {
+    return this.deps.scopes.getSpace(id);
+  }
+
+  listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>> {
+    return this.deps.scopes.listSpaces(environmentId, page);
+  }
+
+  renameSpace(id: string, name: string): Promise<Space> {
+    return this.deps.scopes.renameSpace(id, name, this.clock.now().toISOString());
+  }
+
+  deleteSpace(id: string): Promise<void> {
+    return this.deps.scopes.deleteSpace(id);
+  }
+}

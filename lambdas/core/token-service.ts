@@ -1,0 +1,112 @@
+import { createHash, randomBytes } from "node:crypto";
+import { AppError, invalid, notFound } from "./errors.ts";
+import { newId } from "./ids.ts";
+import type { Clock, PageRequest, ScopeStore, TokenStore } from "./ports.ts";
+import { systemClock } from "./ports.ts";
+import type { Principal } from "./principal.ts";
+import type { Page, Role, TokenRecord } from "./types.ts";
+
+/** A recognisable prefix lets secret scanners spot a leaked token; 32 random bytes give 256 bits. */
+export const TOKEN_PREFIX = "sst_";
+const TOKEN_PATTERN = /^sst_[A-Za-z0-9_-]{43}$/;
+/** lastUsedAt is written at most this often per token, so reads do not turn into writes. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
+
+export interface CreateTokenInput {
+  name: string;
+  role: Role;
+  environmentId?: string | undefined;
+  spaceId?: string | undefined;
+  expiresAt?: string | undefined;
+  createdBy: string;
+}
+
+/** Tokens: minted once, stored only as SHA-256, checked on every request. */
+export class TokenService {
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: { tokens: TokenStore; scopes: ScopeStore; clock?: Clock }) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Returns the record and the token string; the string is never stored or shown again. */
+  async create(input: CreateTokenInput): Promise<{ record: TokenRecord; token: string }> {
+    if (input.role === "admin" && (input.environmentId || input.spaceId))
+      throw invalid(
+        "environmentId",
+        "admin tokens are not bound to an environment; leave environmentId and spaceId out",
+      );
+    if (input.role !== "admin" && !input.environmentId)
+      throw invalid(
+        "environmentId",
+        `a ${input.role} token must be bound to an environment: set environmentId`,
+      );
+    if (input.spaceId) {
+      const space = await this.deps.scopes.getSpace(input.spaceId);
+      if (!space || space.environmentId !== input.environmentId)
+        throw notFound("spaceId", `space ${input.spaceId} not found in environment ${input.environmentId}`);
+    } else if (input.environmentId && !(await this.deps.scopes.getEnvironment(input.environmentId))) {
+      throw notFound("environmentId", `environment ${input.environmentId} not found`);
+    }
+    const now = this.clock.now();
+    if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime())
+      throw invalid("expiresAt", "expiresAt must be in the future");
+    const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const record: TokenRecord = {
+      id: newId("tok"),
+      name: input.name,
+      role: input.role,
+      environmentId: input.environmentId,
+      spaceId: input.spaceId,
+      expiresAt: input.expiresAt === undefined ? undefined : new Date(input.expiresAt).toISOString(),
+      createdAt: now.toISOString(),
+      createdBy: input.createdBy,
+    };
+    await this.deps.tokens.putToken(record, hashToken(token));
+    return { record, token };
+  }
+
+  /**
+   * Turns a bearer token into a principal, or throws 401. Every failure gives the same message, so a
+   * caller cannot tell a revoked token from one that never existed.
+   */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw unauthorized("send Authorization: Bearer <token>");
+    if (!TOKEN_PATTERN.test(token)) throw unauthorized("the token is not valid; check it was copied whole");
+    const hash = hashToken(token);
+    const record = await this.deps.tokens.getTokenByHash(hash);
+    const now = this.clock.now();
+    if (!record || record.revokedAt || (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()))
+      throw unauthorized("the token is unknown, revoked or expired; ask an admin for a new one");
+    if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
+      const notAfter = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+      // Best effort: a failed lastUsedAt update must not fail the request it describes.
+      await this.deps.tokens.touchToken(hash, now.toISOString(), notAfter).catch(() => undefined);
+    }
+    return {
+      tokenId: record.id,
+      name: record.name,
+      role: record.role,
+      environmentId: record.environmentId,
+      spaceId: record.spaceId,
+    };
+  }
+
+  list(page: PageRequest): Promise<Page<TokenRecord>> {
+    return this.deps.tokens.listTokens(page);
+  }
+
+  async get(id: string): Promise<TokenRecord> {
+    const record = await this.deps.tokens.getTokenById(id);
+    if (!record) throw notFound("tokenId", `token ${id} not found`);
+    return record;
+  }
+
+  revoke(id: string): Promise<TokenRecord> {
+    return this.deps.tokens.revokeToken(id, this.clock.now().toISOString());
+  }
+}
+
+const unauthorized = (message: string) => new AppError("unauthorized", message, { key: "Authorization" });

@@ -1,0 +1,198 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import dynalite from "dynalite";
+import { createApp } from "../lambdas/api/app.ts";
+import { bearerToken } from "../lambdas/api/bearer.ts";
+import type { AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
+import { createServices } from "../lambdas/api/services.ts";
+import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
+import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
+import { LocalKeyring } from "../lambdas/crypto/local-keyring.ts";
+import { createDynamoClients, type DynamoClients } from "../lambdas/store/client.ts";
+import { createDynamoStore } from "../lambdas/store/dynamo-store.ts";
+import { ensureTable } from "../lambdas/store/table.ts";
+import { serveStatic } from "./static.ts";
+import { VERSION } from "./version.ts";
+
+export const LOCAL_TABLE = "scoped-secrets";
+
+export interface LocalServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Where request log lines go (one JSON object per request); default stdout. */
+  log?: (line: RequestLog) => void;
+  /** Human-readable start-up messages; default stderr. */
+  say?: (message: string) => void;
+  /** Directory of the built admin UI, served at /. */
+  webDir?: string;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  services: Services;
+  keyring: LocalKeyring;
+  cache: DataKeyCache;
+  dynamo: DynamoClients & { endpoint: string; table: string };
+  /** Set on the first start only: the admin token just created (also in DATA_DIR/admin-token). */
+  firstAdminToken?: string | undefined;
+  close(): Promise<void>;
+}
+
+/** A clear, single-line failure for things a user can fix (port taken, data dir not writable). */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/**
+ * The embedded server: the same app and authorization as the cloud, over dynalite persisted in
+ * DATA_DIR and a local master key. One process, no AWS account.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const say = options.say ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const dataDir = resolve(options.dataDir);
+  prepareDataDir(dataDir);
+
+  const db = dynalite({ path: join(dataDir, "db"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(db, 0, "127.0.0.1").catch((e) => {
+    throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);
+  });
+  const endpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
+  const clients = createDynamoClients({ endpoint, region: "local" });
+  const tableState = await ensureTable(clients.raw, LOCAL_TABLE).catch((e) => {
+    db.close();
+    throw new StartupError(
+      `the embedded database in ${dataDir}/db could not be opened (${(e as Error).message}); is another scoped-secrets server using this DATA_DIR?`,
+    );
+  });
+  const keyPath = join(dataDir, "master.key");
+  let keyring: LocalKeyring;
+  try {
+    // A table with data but no key file means the key is lost or misplaced: never silently make a new one.
+    keyring = await LocalKeyring.open(keyPath, {
+      create: tableState === "created" || !existsSync(join(dataDir, "db")),
+    });
+  } catch (e) {
+    db.close();
+    throw new StartupError((e as Error).message);
+  }
+
+  const store = createDynamoStore(clients.doc, LOCAL_TABLE);
+  const cache = new DataKeyCache();
+  const services = createServices(store, new EnvelopeCipher(keyring, cache));
+  const log =
+    options.log ??
+    ((line: RequestLog) => process.stdout.write(`${JSON.stringify({ level: "info", ...line })}\n`));
+  const deps: AppDeps = {
+    services,
+    version: VERSION,
+    principalOf: (c) => services.tokens.authenticate(bearerToken(c.req.header("authorization"))),
+    log,
+    logError: (requestId, e) =>
+      process.stderr.write(
+        `${JSON.stringify({ level: "error", requestId, error: (e as Error)?.name, code: (e as { code?: string })?.code })}\n`,
+      ),
+  };
+  const app = createApp(deps);
+  const webDir = options.webDir ?? resolve(import.meta.dirname, "../web/dist");
+  if (existsSync(webDir)) serveStatic(app, webDir);
+
+  const adminTokenPath = join(dataDir, "admin-token");
+  let firstAdminToken: string | undefined;
+  if (!existsSync(adminTokenPath) && tableState === "created") {
+    const { token } = await services.tokens.create({
+      name: "bootstrap admin",
+      role: "admin",
+      createdBy: "local-server",
+    });
+    writeFileSync(adminTokenPath, `${token}\n`, { mode: 0o600, flag: "wx" });
+    firstAdminToken = token;
+  }
+
+  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
+  await new Promise<void>((ok, fail) => {
+    server.once("listening", ok);
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      db.close();
+      if (e.code === "EADDRINUSE")
+        fail(
+          new StartupError(
+            `port ${options.port} on ${options.host} is already in use; stop the other process or set PORT to a free port`,
+          ),
+        );
+      else if (e.code === "EACCES")
+        fail(
+          new StartupError(
+            `no permission to listen on port ${options.port}; choose a port above 1024 with PORT`,
+          ),
+        );
+      else fail(new StartupError(`cannot listen on ${options.host}:${options.port}: ${e.message}`));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  if (firstAdminToken) {
+    say(`scoped-secrets ${VERSION} listening on ${url}`);
+    say(
+      `First start: created an admin token. It is shown once here and saved to ${adminTokenPath} (mode 0600):`,
+    );
+    say(`  ${firstAdminToken}`);
+  } else {
+    say(`scoped-secrets ${VERSION} listening on ${url} (data in ${dataDir})`);
+    say(
+      existsSync(adminTokenPath)
+        ? `Admin token: in ${adminTokenPath}`
+        : `No ${adminTokenPath}: use an admin token you created earlier.`,
+    );
+  }
+
+  let closed = false;
+  return {
+    url,
+    port,
+    dataDir,
+    services,
+    keyring,
+    cache,
+    dynamo: { ...clients, endpoint, table: LOCAL_TABLE },
+    firstAdminToken,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      clients.raw.destroy();
+      await new Promise<void>((r) => db.close(() => r()));
+    },
+  };
+}
+
+function prepareDataDir(dataDir: string) {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK | constants.R_OK);
+  } catch (e) {
+    throw new StartupError(
+      `DATA_DIR ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DATA_DIR to a directory you can write`,
+    );
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, () => ok());
+  });
+}
+
+/** Reads DATA_DIR/admin-token if present (the CLI's default credentials). */
+export function readAdminToken(dataDir: string): string | undefined {
+  const p = join(resolve(dataDir), "admin-token");
+  return existsSync(p) ? readFileSync(p, "utf8").trim() || undefined : undefined;
+}
