@@ -6,7 +6,7 @@ import { serve } from "@hono/node-server";
 import dynalite from "dynalite";
 import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
-import type { AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
+import type { App, AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
 import { createServices } from "../lambdas/api/services.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
@@ -36,6 +36,8 @@ export interface LocalServer {
   port: number;
   dataDir: string;
   services: Services;
+  /** The fetch-style app this server serves (for route-table checks). */
+  app: App;
   keyring: LocalKeyring;
   cache: DataKeyCache;
   dynamo: DynamoClients & { endpoint: string; table: string };
@@ -158,6 +160,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     port,
     dataDir,
     services,
+    app,
     keyring,
     cache,
     dynamo: { ...clients, endpoint, table: LOCAL_TABLE },

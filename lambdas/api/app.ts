@@ -15,6 +15,12 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { HealthSchema } from "./schemas.ts";
 import { defaultHook } from "./validation.ts";
 
+/** The matched route as an OpenAPI-style pattern (/v1/secrets/{secretId}): ids never reach log lines. */
+const routeLabel = (routePath: string) =>
+  routePath === "/*" || routePath === "*" || routePath === "/v1/*"
+    ? "(unmatched)"
+    : routePath.replace(/:(\w+)/g, "{$1}");
+
 /** Paths that need no token. Everything else under /v1 is authorized before its handler runs. */
 export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json"]);
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -47,7 +53,7 @@ export function createApp(deps: AppDeps): App {
       deps.log?.({
         requestId: c.get("requestId"),
         method: c.req.method,
-        route: c.req.routePath === "/*" || c.req.routePath === "*" ? "(unmatched)" : c.req.routePath,
+        route: routeLabel(c.req.routePath),
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         tokenId: c.var.principal?.tokenId,

@@ -79,7 +79,14 @@ export const SecretSchema = z
     error: z.object({ code: z.literal("integrity"), message: z.string() }).optional(),
   })
   .openapi("Secret");
-export const ListSecretsQuery = PageQuery.extend({
+/** `reveal=false` lists without values (and without a reveal audit event), e.g. for the admin UI. */
+export const RevealQuery = z.object({
+  reveal: z
+    .enum(["true", "false"], { error: "reveal must be true or false" })
+    .optional()
+    .openapi({ description: "false: omit values even for roles that may read them. Default true." }),
+});
+export const ListSecretsQuery = RevealQuery.extend(PageQuery.shape).extend({
   environmentId: environmentIdSchema,
   spaceId: spaceIdSchema.optional(),
   name: secretNameSchema

@@ -2,7 +2,9 @@ import { environmentNotFound } from "./access.ts";
 import { newId } from "./ids.ts";
 import type { Clock, PageRequest, ScopeStore } from "./ports.ts";
 import { systemClock } from "./ports.ts";
+import { displayNameSchema, environmentIdSchema, spaceIdSchema } from "./schemas.ts";
 import type { Environment, Page, Space } from "./types.ts";
+import { parse } from "./validate.ts";
 
 /** Environments and the spaces inside them. Ids may be supplied so ids mirrored from another system work as-is. */
 export class ScopeService {
@@ -13,8 +15,10 @@ export class ScopeService {
   }
 
   async createEnvironment(input: { name: string; id?: string | undefined }): Promise<Environment> {
+    const name = parse(displayNameSchema, input.name, "name");
+    const id = input.id === undefined ? newId("env") : parse(environmentIdSchema, input.id, "id");
     const at = this.clock.now().toISOString();
-    const env: Environment = { id: input.id ?? newId("env"), name: input.name, createdAt: at, updatedAt: at };
+    const env: Environment = { id, name, createdAt: at, updatedAt: at };
     await this.deps.scopes.createEnvironment(env);
     return env;
   }
@@ -38,12 +42,14 @@ export class ScopeService {
   }
 
   async createSpace(input: { environmentId: string; name: string; id?: string | undefined }): Promise<Space> {
+    const name = parse(displayNameSchema, input.name, "name");
+    const id = input.id === undefined ? newId("sp") : parse(spaceIdSchema, input.id, "id");
     await this.getEnvironment(input.environmentId);
     const at = this.clock.now().toISOString();
     const space: Space = {
-      id: input.id ?? newId("sp"),
+      id,
       environmentId: input.environmentId,
-      name: input.name,
+      name,
       createdAt: at,
       updatedAt: at,
     };

@@ -4,6 +4,7 @@ import { type EffectiveEntry, mergeEffective, pickEffective } from "./inheritanc
 import { type Clock, type PageRequest, type SecretCipher, type Store, systemClock } from "./ports.ts";
 import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./schemas.ts";
 import type { Page, Scope, SecretView, StoredSecret, VersionView } from "./types.ts";
+import { parse } from "./validate.ts";
 
 export interface SetSecretInput {
   scope: Scope;
@@ -217,19 +218,4 @@ function toView(entry: EffectiveEntry, value?: string): SecretView {
     updatedAt: s.updatedAt,
     updatedBy: s.updatedBy,
   };
-}
-
-/** Validates one field with its schema; the first issue becomes a 400 that names the field. */
-export function parse<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } };
-  },
-  value: unknown,
-  key: string,
-): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw invalid(key, r.error.issues[0]?.message ?? `${key} is not valid`);
 }

@@ -13,6 +13,7 @@ import {
   ListSecretsQuery,
   list,
   PageQuery,
+  RevealQuery,
   RollbackBody,
   SecretSchema,
   SetSecretBody,
@@ -69,7 +70,7 @@ export function secretRoutes(app: App, { services, logError }: AppDeps) {
         ? { environmentId: q.environmentId, spaceId: q.spaceId }
         : { environmentId: q.environmentId };
       requireScope(p, scope);
-      const reveal = canReadValues(p);
+      const reveal = canReadValues(p) && q.reveal !== "false";
       if (q.name !== undefined) {
         const secret = await services.secrets.resolve(scope, q.name, { reveal });
         if (reveal && p.role === "admin")
@@ -150,14 +151,14 @@ export function secretRoutes(app: App, { services, logError }: AppDeps) {
       path: "/v1/secrets/{secretId}",
       tags,
       summary: "One stored secret (the value at its own scope; values for admin and agent)",
-      request: { params: SecretParam },
+      request: { params: SecretParam, query: RevealQuery },
       responses: { 200: json(data(SecretSchema), "The secret") },
     }),
     async (c) => {
       const { secretId } = c.req.valid("param");
       const p = c.get("principal");
       const stored = await visibleSecret(c, secretId);
-      const reveal = canReadValues(p);
+      const reveal = canReadValues(p) && c.req.valid("query").reveal !== "false";
       const secret = await services.secrets.get(stored.id, { reveal });
       if (reveal && p.role === "admin")
         await auditReveal(c, services, {
