@@ -16,13 +16,16 @@ export interface TestServer extends LocalServer {
     method: string,
     path: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the route returns.
   ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Stops the server and deletes its DATA_DIR (unless keepData). */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /** The real local server on a random loopback port with a fresh temporary DATA_DIR. */
-export async function startTestServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dataDir?: string; webDir?: string } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "ss-data-"));
   const logs: RequestLog[] = [];
   const messages: string[] = [];
@@ -32,6 +35,7 @@ export async function startTestServer(options: { dataDir?: string } = {}): Promi
     dataDir,
     log: (l) => logs.push(l),
     say: (m) => messages.push(m),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
   });
   const adminToken =
     server.firstAdminToken ?? (await import("../../local/server.ts")).readAdminToken(dataDir) ?? "";
