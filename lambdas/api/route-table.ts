@@ -1,5 +1,5 @@
-import { OPENAPI_INFO } from "./app.ts";
-import type { App } from "./context.ts";
+import { createApp, OPENAPI_INFO } from "./app.ts";
+import type { App, Services } from "./context.ts";
 
 export interface RouteEntry {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -28,4 +28,13 @@ export function routeTable(app: App): RouteEntry[] {
     }
   }
   return routes.sort((a, b) => (a.path + a.method).localeCompare(b.path + b.method));
+}
+
+/**
+ * The route table of the app itself, built with inert dependencies (nothing is served): what infra/ turns
+ * into API Gateway routes.
+ */
+export function describeRoutes(): RouteEntry[] {
+  const inert = () => Promise.reject(new Error("describeRoutes() builds the app for its routes only"));
+  return routeTable(createApp({ services: {} as Services, principalOf: inert, version: "0.0.0" }));
 }

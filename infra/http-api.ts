@@ -1,0 +1,119 @@
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { RouteEntry } from "../lambdas/api/route-table.ts";
+
+export interface HttpApiProps {
+  routes: RouteEntry[];
+  reader: IFunction;
+  writer: IFunction;
+  authorizer: IFunction;
+  /** How long API Gateway reuses an authorizer answer for the same Authorization header (0–60 s). */
+  authorizerCacheTtl: Duration;
+  throttle: ThrottleSettings;
+  logRetention: logs.RetentionDays;
+  /** The admin UI's origin (https://…): the only origin CORS allows. */
+  corsOrigin?: string | undefined;
+}
+
+// No path, query string or header: ids and secret names stay out of the access log; the route key says enough.
+const ACCESS_LOG_FIELDS = {
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  latencyMs: "$context.responseLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationLatencyMs: "$context.integrationLatency",
+  authorizerError: "$context.authorizer.error",
+  tokenId: "$context.authorizer.tokenId",
+  error: "$context.error.message",
+};
+
+/** The HTTP API: one route per entry of the app's route table, GET to the reader, the rest to the writer. */
+export class ScopedSecretsHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    if (props.authorizerCacheTtl.toSeconds() > 60)
+      throw new Error(
+        "the authorizer cache TTL must be at most 60 s: it is how late a revocation takes effect",
+      );
+    this.api = new HttpApi(this, "Api", {
+      description: "scoped-secrets v1 API",
+      createDefaultStage: false,
+      corsPreflight: props.corsOrigin
+        ? {
+            allowOrigins: [props.corsOrigin],
+            allowHeaders: ["authorization", "content-type", "if-match"],
+            allowMethods: [
+              CorsHttpMethod.GET,
+              CorsHttpMethod.POST,
+              CorsHttpMethod.PATCH,
+              CorsHttpMethod.DELETE,
+            ],
+            exposeHeaders: ["x-request-id", "retry-after"],
+            maxAge: Duration.minutes(10),
+          }
+        : undefined,
+    });
+    // Access logs carry route keys, statuses and token ids, never values; the audit trail is in the table.
+    const accessLogs = new logs.LogGroup(this, "AccessLogs", {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, "Stage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const authorizer = new HttpLambdaAuthorizer("TokenAuthorizer", props.authorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ["$request.header.Authorization"],
+      resultsCacheTtl: props.authorizerCacheTtl,
+    });
+    const reader = new HttpLambdaIntegration("Reader", props.reader);
+    const writer = new HttpLambdaIntegration("Writer", props.writer);
+    for (const route of props.routes) {
+      const [added] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: route.method === "GET" ? reader : writer,
+        ...(route.open ? {} : { authorizer }),
+      });
+      if (route.open && added)
+        Validations.of(added).acknowledge({
+          id: "AwsSolutions::AwsSolutions-APIG4",
+          reason: `${route.method} ${route.path} is public by design (DESIGN §3): liveness and the API description carry no data`,
+        });
+    }
+  }
+
+  /** The API's base URL without a trailing slash (clients append /v1/…). */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

@@ -1,0 +1,137 @@
+import { Duration } from "aws-cdk-lib";
+import type { HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
+import * as cw from "aws-cdk-lib/aws-cloudwatch";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Construct } from "constructs";
+import { TELEMETRY } from "../lambdas/handlers/telemetry.ts";
+
+export interface MonitoringProps {
+  dashboardName: string;
+  stage: HttpStage;
+  functions: Record<string, IFunction>;
+}
+
+const PERIOD = Duration.minutes(1);
+
+/** A metric the functions emit through Powertools (EMF), summed per period. */
+const appMetric = (metricName: string, label: string) =>
+  new cw.Metric({
+    namespace: TELEMETRY.namespace,
+    metricName,
+    dimensionsMap: { service: TELEMETRY.service },
+    statistic: cw.Stats.SUM,
+    period: PERIOD,
+    label,
+  });
+
+/** The operators' view in the AWS console: one dashboard and the alarms worth waking up for. */
+export class Monitoring extends Construct {
+  readonly dashboard: cw.Dashboard;
+  readonly alarms: cw.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { stage } = props;
+    const m = TELEMETRY.metrics;
+    const requests = stage.metricCount({ period: PERIOD, statistic: cw.Stats.SUM, label: "requests" });
+    const clientErrors = stage.metricClientError({ period: PERIOD, statistic: cw.Stats.SUM, label: "4xx" });
+    const serverErrors = stage.metricServerError({ period: PERIOD, statistic: cw.Stats.SUM, label: "5xx" });
+    const serverErrorRate = new cw.MathExpression({
+      expression: "IF(requests > 0, 100 * errors / requests, 0)",
+      usingMetrics: { requests, errors: serverErrors },
+      period: PERIOD,
+      label: "5xx rate (%)",
+    });
+    const hits = appMetric(m.dataKeyCacheHits, "hits");
+    const misses = appMetric(m.dataKeyCacheMisses, "misses");
+    const hitRatio = new cw.MathExpression({
+      expression: "IF(hits + misses > 0, 100 * hits / (hits + misses), 100)",
+      usingMetrics: { hits, misses },
+      period: PERIOD,
+      label: "data-key cache hit ratio (%)",
+    });
+    const fns = Object.entries(props.functions);
+
+    this.dashboard = new cw.Dashboard(this, "Dashboard", {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({ title: "Requests", left: [requests], width: 8 }),
+      new cw.GraphWidget({ title: "Errors (4xx, 5xx)", left: [clientErrors, serverErrors], width: 8 }),
+      new cw.GraphWidget({
+        title: "Latency (ms)",
+        left: [
+          stage.metricLatency({ period: PERIOD, statistic: "p50", label: "p50" }),
+          stage.metricLatency({ period: PERIOD, statistic: "p99", label: "p99" }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: "Authorizer",
+        left: [appMetric(m.authorizerDenials, "denials"), appMetric(m.authorizerAllows, "allows")],
+        right: [appMetric(m.authorizerErrors, "errors (datastore unreachable)")],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: "KMS calls",
+        left: [
+          appMetric(m.keyringGenerateDataKey, "GenerateDataKey"),
+          appMetric(m.keyringDecrypt, "Decrypt"),
+        ],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: "Data-key cache hit ratio (%)",
+        left: [hitRatio],
+        leftYAxis: { min: 0, max: 100 },
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: "Function errors and throttles",
+        left: fns.map(([name, fn]) => fn.metricErrors({ period: PERIOD, label: `${name} errors` })),
+        right: fns.map(([name, fn]) => fn.metricThrottles({ period: PERIOD, label: `${name} throttles` })),
+        width: 12,
+      }),
+      new cw.GraphWidget({
+        title: "Function duration p99 (ms)",
+        left: fns.map(([name, fn]) => fn.metricDuration({ period: PERIOD, statistic: "p99", label: name })),
+        width: 12,
+      }),
+    );
+
+    this.alarms.push(
+      serverErrorRate.createAlarm(this, "ServerErrorRate", {
+        alarmDescription: "More than 1% of API requests answered 5xx in 3 of the last 5 minutes",
+        threshold: 1,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    for (const [name, fn] of fns) {
+      this.alarms.push(
+        fn.metricErrors({ period: PERIOD }).createAlarm(this, `${name}Errors`, {
+          alarmDescription: `The ${name} function failed (uncaught errors, timeouts) in 2 of the last 5 minutes`,
+          threshold: 0,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 2,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        }),
+        fn.metricThrottles({ period: PERIOD }).createAlarm(this, `${name}Throttles`, {
+          alarmDescription: `The ${name} function was throttled (account or reserved concurrency reached)`,
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { KMSClient } from "@aws-sdk/client-kms";
+import pkg from "../../package.json" with { type: "json" };
+import { createApp } from "../api/app.ts";
+import type { App, AppDeps, Services } from "../api/context.ts";
+import { createServices } from "../api/services.ts";
+import { DataKeyCache } from "../crypto/data-key-cache.ts";
+import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
+import type { Keyring } from "../crypto/keyring.ts";
+import { KmsKeyring } from "../crypto/kms-keyring.ts";
+import { LocalKeyring } from "../crypto/local-keyring.ts";
+import { createDynamoStore } from "../store/dynamo-store.ts";
+import { principalFromAuthorizer } from "./authorizer-context.ts";
+import { dynamoClientsFor, readApiEnv } from "./env.ts";
+import { createLogger, createMetrics, errorSummary, keyMetricsRecorder, TELEMETRY } from "./telemetry.ts";
+
+/** Everything the API function holds for its lifetime; built once per cold start. */
+export interface ApiRuntime {
+  app: App;
+  services: Services;
+  keyring: Keyring;
+  cache: DataKeyCache;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Optional replacements for tests; the Lambda entry passes none. */
+export interface ComposeOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * Composes the API for Lambda from the environment: TABLE_NAME and KEY_ARN (KMS) in the cloud;
+ * LOCAL_MASTER_KEY_FILE (LocalKeyring) and DYNAMODB_ENDPOINT for tests and local runs. The caller is whoever
+ * the API Gateway authorizer says it is.
+ */
+export async function composeApi(
+  environment: Record<string, string | undefined>,
+  options: ComposeOptions = {},
+): Promise<ApiRuntime> {
+  const env = readApiEnv(environment);
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? createMetrics();
+  const keyring: Keyring = env.LOCAL_MASTER_KEY_FILE
+    ? await LocalKeyring.open(env.LOCAL_MASTER_KEY_FILE, { create: false })
+    : new KmsKeyring(new KMSClient(env.AWS_REGION ? { region: env.AWS_REGION } : {}), env.KEY_ARN ?? "");
+  const cache = new DataKeyCache();
+  const { doc } = dynamoClientsFor(env);
+  const services = createServices(createDynamoStore(doc, env.TABLE_NAME), new EnvelopeCipher(keyring, cache));
+  const recordKeyMetrics = keyMetricsRecorder(cache, keyring);
+
+  const deps: AppDeps = {
+    services,
+    version: pkg.version,
+    principalOf: async (c) => principalFromAuthorizer(c.env?.event?.requestContext?.authorizer?.lambda),
+    // Called once per request, after the response is decided: the request line and its metrics.
+    log: (line) => {
+      logger.info("request", { ...line });
+      metrics.addMetric(TELEMETRY.metrics.requests, MetricUnit.Count, 1);
+      recordKeyMetrics(metrics);
+      metrics.publishStoredMetrics();
+    },
+    logError: (requestId, error) =>
+      logger.error("unexpected error", { requestId, error: errorSummary(error) }),
+  };
+  return { app: createApp(deps), services, keyring, cache, logger, metrics };
+}
