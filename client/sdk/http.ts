@@ -1,0 +1,167 @@
+import { codeForStatus, errorDetails, SecretsError } from "./errors.ts";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface TransportOptions {
+  baseUrl: string;
+  token: string | undefined;
+  /** Per attempt, in milliseconds. */
+  timeoutMs: number;
+  /** Extra attempts for idempotent calls after 429/502/503/504, a timeout or a network error. */
+  retries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  fetch: typeof fetch;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RequestSpec {
+  method: Method;
+  /** Starts with /v1/. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  data: T;
+  cursor?: string | undefined;
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * HTTP to the service: bearer auth, a timeout per attempt, and retries with exponential backoff and
+ * full jitter for GETs only (the one method that is always safe to repeat here).
+ */
+export class Transport {
+  private readonly base: string;
+  /** The base URL without user info, for messages. */
+  readonly displayUrl: string;
+
+  constructor(private readonly options: TransportOptions) {
+    const url = new URL(options.baseUrl);
+    url.username = "";
+    url.password = "";
+    this.displayUrl = url.toString().replace(/\/+$/, "");
+    this.base = options.baseUrl.replace(/\/+$/, "");
+  }
+
+  async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
+    const idempotent = spec.method === "GET";
+    const maxAttempts = idempotent ? 1 + Math.max(0, this.options.retries) : 1;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.send(spec);
+      } catch (e) {
+        const error = this.networkError(spec, e);
+        if (attempt < maxAttempts) {
+          await this.pause(attempt, undefined);
+          continue;
+        }
+        throw error;
+      }
+      if (res.ok) return this.parse<T>(spec, res);
+      const body = await res.json().catch(() => undefined);
+      if (attempt < maxAttempts && RETRY_STATUS.has(res.status)) {
+        await this.pause(attempt, res.headers.get("retry-after"));
+        continue;
+      }
+      throw this.httpError(spec, res.status, body);
+    }
+  }
+
+  private send(spec: RequestSpec): Promise<Response> {
+    const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(spec.body);
+    }
+    return this.options.fetch(this.url(spec), {
+      method: spec.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+  }
+
+  private url(spec: RequestSpec): string {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    return `${this.base}${spec.path}${qs ? `?${qs}` : ""}`;
+  }
+
+  private async parse<T>(spec: RequestSpec, res: Response): Promise<ApiResponse<T>> {
+    const body = (await res.json().catch(() => undefined)) as { data?: T; cursor?: string } | undefined;
+    if (!body || typeof body !== "object" || !("data" in body))
+      throw new SecretsError(
+        `${this.displayUrl} answered ${spec.method} ${spec.path} with something that is not a scoped-secrets response; check SCOPED_SECRETS_URL`,
+        { code: "unexpected_response", status: res.status, method: spec.method, path: spec.path },
+      );
+    return { status: res.status, data: body.data as T, cursor: body.cursor };
+  }
+
+  private httpError(spec: RequestSpec, status: number, body: unknown): SecretsError {
+    const errors = errorDetails(body);
+    const fallback =
+      status >= 500
+        ? `the service at ${this.displayUrl} failed with status ${status}; retry later`
+        : `${spec.method} ${spec.path} failed with status ${status}`;
+    let message = errors ? errors.map((e) => e.message).join("; ") : fallback;
+    if (status === 401 && !this.options.token)
+      message = `no token was sent: pass { token } or set SCOPED_SECRETS_TOKEN (${message})`;
+    return new SecretsError(message, {
+      code: codeForStatus(status),
+      status,
+      ...(errors ? { errors } : {}),
+      method: spec.method,
+      path: spec.path,
+    });
+  }
+
+  private networkError(spec: RequestSpec, e: unknown): SecretsError {
+    const timeout = (e as Error)?.name === "TimeoutError" || (e as Error)?.name === "AbortError";
+    if (timeout)
+      return new SecretsError(
+        `${this.displayUrl} did not answer within ${formatMs(this.options.timeoutMs)}; check that the service is up`,
+        { code: "timeout", status: 0, method: spec.method, path: spec.path, cause: e },
+      );
+    const reason = causeCode(e);
+    return new SecretsError(
+      `could not reach scoped-secrets at ${this.displayUrl}${reason ? ` (${reason})` : ""}; is the server running and SCOPED_SECRETS_URL right?`,
+      { code: "network", status: 0, method: spec.method, path: spec.path, cause: e },
+    );
+  }
+
+  private pause(attempt: number, retryAfter: string | null | undefined): Promise<void> {
+    const random = this.options.random ?? Math.random;
+    const cap = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1));
+    let ms = random() * cap;
+    const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+    if (Number.isFinite(seconds) && seconds > 0) ms = Math.min(this.options.retryMaxMs, seconds * 1000);
+    return (this.options.sleep ?? defaultSleep)(ms);
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** ECONNREFUSED, ENOTFOUND…: the low-level reason fetch hides in `cause` (or the cause's own words). */
+function causeCode(e: unknown): string | undefined {
+  let c: unknown = (e as { cause?: unknown })?.cause;
+  const words = (c as Error | undefined)?.message;
+  for (let i = 0; i < 4 && c; i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string") return code === "ECONNREFUSED" ? "connection refused" : code;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return words || undefined;
+}

@@ -1,0 +1,56 @@
+import type { Secret } from "../../lambdas/api/schemas.ts";
+
+interface Entry {
+  secret: Secret;
+  at: number;
+}
+
+/**
+ * In-memory, bounded map of secrets read by this process, keyed by scope and name. Used for the
+ * opt-in TTL cache and for the opt-in last good values (staleIfError). Never written anywhere else.
+ */
+export class SecretMemory {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static key(name: string, environmentId: string, spaceId: string | undefined): string {
+    return `${environmentId}\u0000${spaceId ?? ""}\u0000${name}`;
+  }
+
+  /** The secret if it was stored less than maxAgeMs ago (any age when maxAgeMs is undefined). */
+  get(key: string, maxAgeMs?: number): Secret | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (maxAgeMs !== undefined && this.now() - entry.at >= maxAgeMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.secret;
+  }
+
+  set(key: string, secret: Secret): void {
+    this.entries.delete(key);
+    this.entries.set(key, { secret, at: this.now() });
+    // Maps iterate in insertion order: the first key is the least recently stored.
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
