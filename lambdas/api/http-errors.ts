@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, type ErrorCode } from "../core/errors.ts";
+import { TOKEN_PREFIX } from "../core/token-service.ts";
 
 /** The one place an error code becomes an HTTP status (DESIGN §3). */
 export const STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 500 | 503> = {
@@ -43,10 +44,16 @@ export const payloadTooLarge = () =>
     key: "body",
   });
 
-/** Renders an error as `{"errors":[{key,message}]}`; never includes the cause. */
+// Messages name the ids a caller sent; a caller who pasted its token into a path or a name must not get it
+// echoed into an error body (and from there into proxies' and clients' logs).
+const TOKEN_LIKE = new RegExp(`${TOKEN_PREFIX}[A-Za-z0-9_-]{8,}`, "g");
+const redact = (text: string) => text.replace(TOKEN_LIKE, `${TOKEN_PREFIX}…(redacted)`);
+
+/** Renders an error as `{"errors":[{key,message}]}`; never includes the cause or anything token-shaped. */
 export function errorResponse(c: Context, error: AppError): Response {
   const status = STATUS[error.code];
   if (error.retryAfter !== undefined) c.header("Retry-After", String(error.retryAfter));
   if (error.code === "unavailable" && error.retryAfter === undefined) c.header("Retry-After", "5");
-  return c.json({ errors: error.details }, status);
+  const errors = error.details.map((d) => ({ key: redact(d.key), message: redact(d.message) }));
+  return c.json({ errors }, status);
 }

@@ -9,7 +9,8 @@ export function auditRoutes(app: App, { services }: AppDeps) {
       method: "get",
       path: "/v1/audit",
       tags: ["audit"],
-      summary: "Who changed or revealed what, newest first; never values (admin, operator)",
+      summary:
+        "Who changed or revealed what, newest first; never values (admin, operator; a space-bound token sees its space's events)",
       request: { query: ListAuditQuery },
       responses: { 200: json(list(AuditEventSchema), "Audit events") },
     }),
@@ -21,7 +22,12 @@ export function auditRoutes(app: App, { services }: AppDeps) {
       if (environmentId && !inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
       requireRole(p, MANAGERS, "read the audit log");
       const page = await services.audit.list(environmentId, q);
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+      // A space-bound token sees its own space's events only, as it sees only that space everywhere else.
+      const items =
+        p.role !== "admin" && p.spaceId
+          ? page.items.filter((e) => e.target.spaceId === p.spaceId)
+          : page.items;
+      return c.json({ data: items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
     },
   );
 }
