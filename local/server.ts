@@ -1,13 +1,15 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import { serve } from "@hono/node-server";
-import dynalite from "dynalite";
 import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
 import type { App, AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
 import { createServices } from "../lambdas/api/services.ts";
+import { TokenService } from "../lambdas/core/token-service.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
 import { LocalKeyring } from "../lambdas/crypto/local-keyring.ts";
@@ -18,6 +20,8 @@ import { serveStatic } from "./static.ts";
 import { VERSION } from "./version.ts";
 
 export const LOCAL_TABLE = "scoped-secrets";
+/** How long the local server reuses an authenticated principal (API Gateway's authorizer cache is ≤ 60 s). */
+export const PRINCIPAL_CACHE_MS = 5_000;
 
 export interface LocalServerOptions {
   port: number;
@@ -60,18 +64,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const dataDir = resolve(options.dataDir);
   prepareDataDir(dataDir);
 
-  const db = dynalite({ path: join(dataDir, "db"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await listen(db, 0, "127.0.0.1").catch((e) => {
+  const db = await startEngineThread(join(dataDir, "db")).catch((e) => {
     throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);
   });
-  const endpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
+  const endpoint = db.endpoint;
   const clients = createDynamoClients({ endpoint, region: "local" });
-  const tableState = await ensureTable(clients.raw, LOCAL_TABLE).catch((e) => {
-    db.close();
+  // An engine that dies while opening (LevelDB locked by another server) fails start-up with this message.
+  const engineDied = new Promise<never>((_, reject) => {
+    db.onError = reject;
+  });
+  const tableState = await Promise.race([ensureTable(clients.raw, LOCAL_TABLE), engineDied]).catch((e) => {
+    clients.raw.destroy();
+    void db.close();
     throw new StartupError(
       `the embedded database in ${dataDir}/db could not be opened (${(e as Error).message}); is another scoped-secrets server using this DATA_DIR?`,
     );
   });
+  db.onError = (e) => {
+    throw e;
+  };
   const keyPath = join(dataDir, "master.key");
   let keyring: LocalKeyring;
   try {
@@ -80,13 +91,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       create: tableState === "created" || !existsSync(join(dataDir, "db")),
     });
   } catch (e) {
-    db.close();
+    void db.close();
     throw new StartupError((e as Error).message);
   }
 
   const store = createDynamoStore(clients.doc, LOCAL_TABLE);
   const cache = new DataKeyCache();
   const services = createServices(store, new EnvelopeCipher(keyring, cache));
+  // Stands in for API Gateway's authorizer cache: a warm read costs one DynamoDB call, not two. Revoking a
+  // token here drops the cache at once; only a change made outside this process waits for the TTL.
+  services.tokens = new TokenService({
+    tokens: store,
+    scopes: store,
+    principalCache: { ttlMs: PRINCIPAL_CACHE_MS },
+  });
   const log =
     options.log ??
     ((line: RequestLog) => process.stdout.write(`${JSON.stringify({ level: "info", ...line })}\n`));
@@ -120,7 +138,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await new Promise<void>((ok, fail) => {
     server.once("listening", ok);
     server.once("error", (e: NodeJS.ErrnoException) => {
-      db.close();
+      void db.close();
       if (e.code === "EADDRINUSE")
         fail(
           new StartupError(
@@ -171,7 +189,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       clients.raw.destroy();
-      await new Promise<void>((r) => db.close(() => r()));
+      await db.close();
     },
   };
 }
@@ -187,11 +205,54 @@ function prepareDataDir(dataDir: string) {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    server.once("error", fail);
-    server.listen(port, host, () => ok());
+// dynalite runs on its own thread: the HTTP/app thread and the database then use two cores, in one process.
+const ENGINE_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const db = require(workerData.dynalite)({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+db.once("error", (e) => parentPort.postMessage({ error: e.message }));
+db.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: db.address().port }));
+parentPort.once("message", () => db.close(() => parentPort.close()));
+`;
+
+/** dynalite on a worker thread of this process, persisted to `path`. */
+export interface EngineThread {
+  endpoint: string;
+  /** What happens when the engine fails after start-up; by default the error is rethrown (the process ends). */
+  onError: (error: Error) => void;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite (LevelDB in `path`) on its own thread; the benchmark's baseline uses the same setup. */
+export async function startEngineThread(path: string): Promise<EngineThread> {
+  const worker = new Worker(ENGINE_THREAD, {
+    eval: true,
+    workerData: { path, dynalite: createRequire(import.meta.url).resolve("dynalite") },
   });
+  let closing = false;
+  const exited = new Promise<void>((r) => worker.once("exit", () => r()));
+  const port = await new Promise<number>((ok, fail) => {
+    worker.once("message", (m: { port?: number; error?: string }) =>
+      m.port ? ok(m.port) : fail(new Error(m.error ?? "no port")),
+    );
+    worker.once("error", fail);
+    void exited.then(() => fail(new Error("the database thread stopped")));
+  });
+  const engine: EngineThread = {
+    endpoint: `http://127.0.0.1:${port}`,
+    // A failing engine fails the server, as it did when it ran on the main thread.
+    onError: (e) => {
+      throw e;
+    },
+    close() {
+      if (!closing) worker.postMessage("close");
+      closing = true;
+      return exited;
+    },
+  };
+  worker.on("error", (e) => {
+    if (!closing) engine.onError(e);
+  });
+  return engine;
 }
 
 /** Reads DATA_DIR/admin-token if present (the CLI's default credentials). */

@@ -23,11 +23,35 @@ export interface CreateTokenInput {
   createdBy: string;
 }
 
+/** Remembering authenticated principals for a short time (the local server's stand-in for API Gateway's authorizer cache). */
+export interface PrincipalCacheOptions {
+  /** How long a principal is reused without reading its token again; a revocation by this service applies at once. */
+  ttlMs: number;
+  /** Most principals kept; the oldest is dropped beyond it. Default 1000. */
+  maxEntries?: number;
+}
+
+interface CachedPrincipal {
+  principal: Principal;
+  until: number;
+}
+
 /** Tokens: minted once, stored only as SHA-256, checked on every request. */
 export class TokenService {
   private readonly clock: Clock;
+  // Keyed by token hash, never by the token itself.
+  readonly #principals = new Map<string, CachedPrincipal>();
+  #generation = 0;
+  readonly #cacheStats = { hits: 0, misses: 0 };
 
-  constructor(private readonly deps: { tokens: TokenStore; scopes: ScopeStore; clock?: Clock }) {
+  constructor(
+    private readonly deps: {
+      tokens: TokenStore;
+      scopes: ScopeStore;
+      clock?: Clock;
+      principalCache?: PrincipalCacheOptions;
+    },
+  ) {
     this.clock = deps.clock ?? systemClock;
   }
 
@@ -76,6 +100,9 @@ export class TokenService {
     if (!token) throw unauthorized("send Authorization: Bearer <token>");
     if (!TOKEN_PATTERN.test(token)) throw unauthorized("the token is not valid; check it was copied whole");
     const hash = hashToken(token);
+    const cached = this.#cachedPrincipal(hash);
+    if (cached) return cached;
+    const generation = this.#generation;
     const record = await this.deps.tokens.getTokenByHash(hash);
     const now = this.clock.now();
     if (!record || record.revokedAt || (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()))
@@ -85,13 +112,42 @@ export class TokenService {
       // Best effort: a failed lastUsedAt update must not fail the request it describes.
       await this.deps.tokens.touchToken(hash, now.toISOString(), notAfter).catch(() => undefined);
     }
-    return {
+    const principal: Principal = {
       tokenId: record.id,
       name: record.name,
       role: record.role,
       environmentId: record.environmentId,
       spaceId: record.spaceId,
     };
+    // A revoke that ran while the record was being read bumped the generation: then remember nothing.
+    if (this.deps.principalCache && generation === this.#generation) {
+      const { ttlMs, maxEntries = 1000 } = this.deps.principalCache;
+      const expires = record.expiresAt ? Date.parse(record.expiresAt) : Number.POSITIVE_INFINITY;
+      this.#principals.delete(hash);
+      this.#principals.set(hash, { principal, until: Math.min(now.getTime() + ttlMs, expires) });
+      for (const oldest of this.#principals.keys()) {
+        if (this.#principals.size <= maxEntries) break;
+        this.#principals.delete(oldest);
+      }
+    }
+    return { ...principal };
+  }
+
+  /** Hits and misses of the principal cache (zero when it is off). */
+  principalCacheStats(): { hits: number; misses: number; size: number } {
+    return { ...this.#cacheStats, size: this.#principals.size };
+  }
+
+  #cachedPrincipal(hash: string): Principal | undefined {
+    if (!this.deps.principalCache) return undefined;
+    const entry = this.#principals.get(hash);
+    if (entry && entry.until > this.clock.now().getTime()) {
+      this.#cacheStats.hits++;
+      return { ...entry.principal };
+    }
+    if (entry) this.#principals.delete(hash);
+    this.#cacheStats.misses++;
+    return undefined;
   }
 
   list(page: PageRequest): Promise<Page<TokenRecord>> {
@@ -104,8 +160,14 @@ export class TokenService {
     return record;
   }
 
-  revoke(id: string): Promise<TokenRecord> {
-    return this.deps.tokens.revokeToken(id, this.clock.now().toISOString());
+  /** Revokes the token; this service stops accepting it at once (its cached principals are dropped). */
+  async revoke(id: string): Promise<TokenRecord> {
+    try {
+      return await this.deps.tokens.revokeToken(id, this.clock.now().toISOString());
+    } finally {
+      this.#generation++;
+      this.#principals.clear();
+    }
   }
 }
 

@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { type BenchResults, runBench, SMOKE } from "./bench.ts";
+import { PRICES } from "./cost.ts";
+import { createProgress } from "./progress.ts";
+import { toMarkdown } from "./report.ts";
+
+/**
+ * The benchmark's code on tiny counts: every section runs against the real local server, and the results
+ * carry the shape the report and the docs rely on and the call-count invariants of the hot path. Timings
+ * are never asserted here; `npm run bench` measures them.
+ */
+describe("npm run bench (smoke: tiny counts)", () => {
+  let r: BenchResults;
+  beforeAll(async () => {
+    r = await runBench(
+      SMOKE,
+      createProgress(() => {}),
+    );
+  }, 90_000);
+
+  it("a warm read costs exactly one DynamoDB call (BatchGetItem) and no keyring call", () => {
+    expect(r.calls.warm.reads).toBe(SMOKE.warmReads);
+    expect(r.calls.warm.dynamo).toEqual({ BatchGetItem: SMOKE.warmReads });
+    expect(r.calls.warm.dynamoPerRead).toBe(1);
+    expect(r.calls.warm.keyringCalls).toBe(0);
+    expect(r.calls.warm.dataKeyCache).toEqual({ hits: SMOKE.warmReads, misses: 0, hitRatio: 1 });
+    expect(r.calls.warm.principalCache).toEqual({ hits: SMOKE.warmReads, misses: 0 });
+  });
+
+  it("the first read with a fresh token reads the token once and unwraps the data key once", () => {
+    expect(r.calls.first.dynamo).toMatchObject({ GetItem: 1, BatchGetItem: 1 });
+    expect(r.calls.first.keyringCalls).toBe(1);
+    expect(r.calls.first.principalCache).toEqual({ hits: 0, misses: 1 });
+  });
+
+  it("a token revoked through the server is refused at once, despite the principal cache", () => {
+    expect(r.calls.afterRevoke).toBe(401);
+    expect(r.calls.servedAfterRevoke).toBe(0);
+  });
+
+  it("the hot path compares the service with a bare BatchGetItem in both engine layouts and a hello-world server", () => {
+    expect(r.hotPath.keysPerRead).toBe(3);
+    const what = r.hotPath.rows.map((row) => `${row.what} @ ${row.engine}`);
+    expect(what).toHaveLength(4);
+    expect(what.filter((w) => w.startsWith("bare BatchGetItem"))).toHaveLength(2);
+    for (const row of r.hotPath.rows) {
+      expect(row.rounds).toHaveLength(SMOKE.hot.rounds);
+      expect(row.rps).toBeGreaterThan(0);
+      expect(row.p99).toBeGreaterThanOrEqual(row.p50);
+      expect(row.rounds.every((x) => x.errors === 0)).toBe(true);
+    }
+    const service = r.hotPath.rows.find((row) => row.what.startsWith("service"));
+    // Across the whole load run too (warm-up included): one BatchGetItem per request. (A token read may
+    // join it when the principal cache's few seconds run out mid-run.)
+    expect(service?.extra?.batchGets).toBe(service?.extra?.requests);
+    expect(service?.extra?.dynamoCalls).toBeLessThanOrEqual((service?.extra?.requests ?? 0) + 4);
+    expect(r.hotPath.ratios.map((x) => x.versus).sort()).toEqual(["own-process", "own-thread"]);
+    for (const x of r.hotPath.ratios) expect(Number.isFinite(x.ratio)).toBe(true);
+  });
+
+  it("every set seals its value under one new data key", () => {
+    expect(r.writes.keyringCallsPerWrite).toBe(1);
+    expect(r.writes.dynamoPerWrite.PutItem).toBeGreaterThanOrEqual(1);
+    expect(r.writes.rows.map((row) => row.what.split(":")[0])).toEqual([
+      "service",
+      "bare PutItem, same SDK",
+      "bare PutItem, same SDK",
+    ]);
+  });
+
+  it("bundles both functions and imports and invokes them under Node 24", () => {
+    expect(r.lambda.bundles.map((b) => b.name)).toEqual(["api", "authorizer"]);
+    for (const b of r.lambda.bundles) {
+      expect(b.gzipBytes).toBeGreaterThan(0);
+      expect(b.gzipBytes).toBeLessThan(b.bytes);
+      expect(b.top.length).toBeGreaterThan(0);
+    }
+    expect(r.lambda.cold.node).toMatch(/^v24\./);
+    expect(Number.isFinite(r.lambda.cold.ratio)).toBe(true);
+    expect(r.lambda.warm.api.invocations).toBe(SMOKE.lambda.warmInvocations);
+    // The api function prints its request line and metrics; neither may carry the token.
+    expect(r.lambda.warm.api.stdoutBytesPerInvocation).toBeGreaterThan(0);
+  });
+
+  it("scale: every seeded secret is listed (plus the one the scope inherits), read by name at every size", () => {
+    expect(r.scale.rows.map((s) => s.secrets)).toEqual(SMOKE.scale.sizes);
+    for (const s of r.scale.rows) {
+      expect(s.list.items).toBe(s.secrets + 1);
+      expect(s.read.rps).toBeGreaterThan(0);
+    }
+  });
+
+  it("the cost model prices the measured calls and adds up", () => {
+    const dynamo = r.cost.lines.find((l) => l.item === "DynamoDB reads");
+    expect(dynamo?.perMillion).toBeCloseTo(1e6 * 1 * 3 * 0.5 * PRICES.dynamoRru, 4);
+    expect(r.cost.lines.find((l) => l.item === "API Gateway HTTP API")?.perMillion).toBe(1);
+    const sum = r.cost.lines.reduce((a, l) => a + l.perMillion, 0);
+    expect(r.cost.total).toBeCloseTo(sum, 1);
+    expect(r.cost.worstCase).toBeGreaterThan(r.cost.total);
+    expect(r.cost.secretsManager).toBe(5);
+    // Logging less can only cost less.
+    for (const v of r.cost.variants) expect(v.total).toBeLessThan(r.cost.total);
+  });
+
+  it("renders every section of the report", () => {
+    const md = toMarkdown(r);
+    for (const heading of [
+      "Agent hot path",
+      "Per warm read",
+      "Write path",
+      "Lambda bundles",
+      "Scale",
+      "Cost per 1M",
+    ])
+      expect(md).toContain(`### ${heading}`);
+    expect(md).not.toMatch(/sst_[A-Za-z0-9_-]{43}/);
+  });
+});

@@ -1,0 +1,122 @@
+import { cpus, loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { PRINCIPAL_CACHE_MS } from "../../local/server.ts";
+import { type CallsResult, measureCalls } from "./calls.ts";
+import type { LoadSettings } from "./compare.ts";
+import { type CostModel, costModel, DEFAULT_SCENARIO, PRICES } from "./cost.ts";
+import { startBenchServer } from "./fixture.ts";
+import { type HotPathResult, measureHotPath } from "./hot-path.ts";
+import { type LambdaResult, measureLambda } from "./lambda.ts";
+import type { Progress } from "./progress.ts";
+import { measureScale, type ScaleResult } from "./scale.ts";
+import { round } from "./stats.ts";
+import { measureWrites, type WritesResult } from "./writes.ts";
+
+export interface BenchSettings {
+  hot: LoadSettings;
+  writes: LoadSettings;
+  /** Warm reads counted for the per-read call figures (≥ 1,000 in a full run). */
+  warmReads: number;
+  lambda: { coldSamples: number; warmInvocations: number };
+  scale: { sizes: number[]; readSec: number; readAmount?: number; listBudgetMs: number };
+}
+
+/** `npm run bench`: about two and a half minutes on two cores. */
+export const FULL: BenchSettings = {
+  hot: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 3 },
+  writes: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 2 },
+  warmReads: 1000,
+  lambda: { coldSamples: 7, warmInvocations: 500 },
+  scale: { sizes: [10, 1000, 10_000], readSec: 2, listBudgetMs: 1500 },
+};
+
+/** The smoke test's settings: every section, tiny counts, seconds in all. */
+export const SMOKE: BenchSettings = {
+  hot: { concurrencies: [2], durationSec: 1, warmupSec: 0, rounds: 1, amount: 200 },
+  writes: { concurrencies: [2], durationSec: 1, warmupSec: 0, rounds: 1, amount: 40 },
+  warmReads: 30,
+  lambda: { coldSamples: 1, warmInvocations: 10 },
+  scale: { sizes: [5, 40], readSec: 1, readAmount: 50, listBudgetMs: 0 },
+};
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    seconds: number;
+    settings: BenchSettings;
+    principalCacheMs: number;
+  };
+  calls: CallsResult;
+  hotPath: HotPathResult;
+  writes: WritesResult;
+  lambda: LambdaResult;
+  scale: ScaleResult;
+  cost: CostModel & { prices: typeof PRICES };
+}
+
+/** Runs every section against one real local server in a fresh temporary DATA_DIR, then removes it. */
+export async function runBench(settings: BenchSettings, progress: Progress): Promise<BenchResults> {
+  const started = performance.now();
+  const loadAverageBefore = loadavg().map((l) => round(l, 2));
+  progress.section("start: local server in a temporary DATA_DIR, scope, secret, agent token");
+  const bench = await startBenchServer();
+  try {
+    progress.section(`per warm read: call counts over ${settings.warmReads} reads`);
+    const calls = await measureCalls(bench, settings.warmReads);
+    progress.section("agent hot path: service vs bare BatchGetItem vs hello-world");
+    const hotPath = await measureHotPath(bench, settings.hot, progress);
+    progress.section("write path: service sets vs bare PutItem");
+    const writes = await measureWrites(bench, settings.writes, progress);
+    progress.section("Lambda: bundle sizes, cold import, warm invocations (Node 24)");
+    const lambda = await measureLambda(bench, settings.lambda, progress);
+    progress.section("scale: read and list latency as a scope grows");
+    const scale = await measureScale(bench, settings.scale, progress);
+
+    // The bundles talk to the server's dynalite from another process: subtract that layout's bare latency.
+    const c1 = Math.min(...settings.hot.concurrencies);
+    const bareC1 = hotPath.rows.find(
+      (r) => r.what.startsWith("bare") && r.engine === "own process" && r.concurrency === c1,
+    );
+    const cost = costModel(
+      {
+        keysPerRead: hotPath.keysPerRead,
+        dynamoCallsPerRead: calls.warm.dynamoPerRead,
+        apiWarmMs: lambda.warm.api.p50,
+        authorizerWarmMs: lambda.warm.authorizer.p50,
+        localDynamoMs: bareC1?.p50 ?? 0,
+        apiLogBytes: lambda.warm.api.stdoutBytesPerInvocation,
+        authorizerLogBytes: lambda.warm.authorizer.stdoutBytesPerInvocation,
+      },
+      DEFAULT_SCENARIO,
+    );
+    const cpu = cpus();
+    return {
+      meta: {
+        date: new Date().toISOString(),
+        node: process.version,
+        platform: `${process.platform}/${process.arch}`,
+        cpus: cpu.length,
+        cpuModel: cpu[0]?.model ?? "unknown",
+        loadAverageBefore,
+        loadAverageAfter: loadavg().map((l) => round(l, 2)),
+        seconds: round((performance.now() - started) / 1000, 1),
+        settings,
+        principalCacheMs: PRINCIPAL_CACHE_MS,
+      },
+      calls,
+      hotPath,
+      writes,
+      lambda,
+      scale,
+      cost: { ...cost, prices: PRICES },
+    };
+  } finally {
+    await bench.stop();
+  }
+}

@@ -1,0 +1,158 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type BareEngine,
+  bareBatchGet,
+  LAYOUT_LABEL,
+  type Layout,
+  putItems,
+  startBareEngine,
+} from "./bare-dynamo.ts";
+import { type HttpLoadConfig, httpLoad, threadCpuMs } from "./children.ts";
+import { type ComparedRow, type Contender, compare, type LoadSettings, pairedRatio } from "./compare.ts";
+import type { BenchServer } from "./fixture.ts";
+import type { Progress } from "./progress.ts";
+import type { RunStats } from "./stats.ts";
+
+export interface HotPathResult {
+  rows: ComparedRow[];
+  /** Paired service rps ÷ bare BatchGetItem rps, per concurrency and bare-engine layout. */
+  ratios: Array<{ concurrency: number; versus: Layout; ratio: number }>;
+  /** Keys in the service's BatchGetItem (and in the bare one). */
+  keysPerRead: number;
+}
+
+/** DynamoDB commands and requests the bench server answered across a service run. */
+export function serviceCounters(bench: BenchServer): Pick<Contender, "before" | "after"> {
+  let calls = 0;
+  let batchGets = 0;
+  let requests = 0;
+  let mainThread: number | undefined;
+  return {
+    before: () => {
+      calls = bench.counter.total();
+      batchGets = bench.counter.counts.BatchGetItem ?? 0;
+      requests = bench.requests.count;
+      mainThread = threadCpuMs(process.pid);
+    },
+    after: async () => {
+      const main = threadCpuMs(process.pid);
+      return {
+        dynamoCalls: bench.counter.total() - calls,
+        batchGets: (bench.counter.counts.BatchGetItem ?? 0) - batchGets,
+        requests: bench.requests.count - requests,
+        ...(main !== undefined && mainThread !== undefined ? { mainThreadCpuMs: main - mainThread } : {}),
+      };
+    },
+  };
+}
+
+/** Runs HTTP load; `allOps` is what the server answered (warm-up and stragglers included). */
+export async function serverLoad(
+  answered: () => number,
+  config: HttpLoadConfig,
+): Promise<RunStats & { statusCodes: Record<string, number> }> {
+  const before = answered();
+  const stats = await httpLoad(config);
+  // Requests still in flight when the load generator stopped finish before counting.
+  await new Promise((r) => setTimeout(r, 100));
+  return { ...stats, allOps: answered() - before };
+}
+
+/** The agent hot path through the whole local stack, beside a bare BatchGetItem and a hello-world server. */
+export async function measureHotPath(
+  bench: BenchServer,
+  settings: LoadSettings,
+  progress: Progress,
+): Promise<HotPathResult> {
+  const load = (answered: () => number, url: string, c: number, warm: boolean, headers = {}) =>
+    serverLoad(answered, {
+      url,
+      connections: c,
+      durationSec: settings.durationSec,
+      warmupSec: warm ? settings.warmupSec : 0,
+      amount: settings.amount,
+      headers,
+    });
+
+  // One read first, so the counter has seen the exact keys the service asks for.
+  const first = await bench.call("GET", bench.hotPath, bench.agent);
+  if (first.status !== 200) throw new Error(`hot-path read failed: ${first.status}`);
+  const keys = bench.counter.lastBatchGetKeys();
+  const items = await Promise.all(
+    keys.map(async (Key) => {
+      const out = await bench.server.dynamo.doc.send(
+        new GetCommand({ TableName: bench.server.dynamo.table, Key }),
+      );
+      if (!out.Item) throw new Error("hot-path item missing");
+      return out.Item;
+    }),
+  );
+
+  const hello = await startHello();
+  const engines: BareEngine[] = [];
+  try {
+    for (const layout of ["own-thread", "own-process"] as const) {
+      const engine = await startBareEngine(layout);
+      engines.push(engine);
+      await putItems(engine, items);
+    }
+    const service: Contender = {
+      what: "service: HTTP + auth + BatchGetItem + decrypt",
+      engine: bench.engine,
+      run: async (c, warm) => {
+        const stats = await load(() => bench.requests.count, `${bench.server.url}${bench.hotPath}`, c, warm, {
+          authorization: `Bearer ${bench.agent}`,
+        });
+        if (stats.errors) throw new Error(`service run had ${stats.errors} failed requests`);
+        return stats;
+      },
+      ...serviceCounters(bench),
+    };
+    const bare = engines.map(
+      (engine): Contender => ({
+        what: `bare BatchGetItem, ${keys.length} keys, same SDK`,
+        engine: LAYOUT_LABEL[engine.layout],
+        run: (c, warm) =>
+          bareBatchGet(engine, keys, {
+            concurrency: c,
+            durationMs: settings.durationSec * 1000,
+            warmupMs: warm ? settings.warmupSec * 1000 : 0,
+            count: settings.amount,
+          }),
+        externalCpuMs: engine.layout === "own-process" ? () => engine.engineCpuMs() : undefined,
+      }),
+    );
+    const helloWorld: Contender = {
+      what: "hello-world node:http",
+      engine: "—",
+      run: (c, warm) => load(() => hello.answered, hello.url, c, warm),
+    };
+    const { rows, runs } = await compare([helloWorld, service, ...bare], settings, progress);
+    const ratios = settings.concurrencies.flatMap((c) =>
+      engines.map((engine, j) => ({
+        concurrency: c,
+        versus: engine.layout,
+        ratio: pairedRatio(runs.get(`1@${c}`) ?? [], runs.get(`${2 + j}@${c}`) ?? ([] as RunStats[])),
+      })),
+    );
+    return { rows, ratios, keysPerRead: keys.length };
+  } finally {
+    await new Promise<void>((r) => hello.server.close(() => r()));
+    for (const engine of engines) await engine.stop();
+  }
+}
+
+async function startHello() {
+  const hello = { server: createServer(), url: "", answered: 0 };
+  hello.server.on("request", (_req, res) => {
+    hello.answered++;
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("hello");
+  });
+  hello.server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => hello.server.listen(0, "127.0.0.1", () => r()));
+  hello.url = `http://127.0.0.1:${(hello.server.address() as AddressInfo).port}/`;
+  return hello;
+}

@@ -1,0 +1,179 @@
+import { LAYOUT_LABEL } from "./bare-dynamo.ts";
+import type { BenchResults } from "./bench.ts";
+import type { ComparedRow } from "./compare.ts";
+
+const n = (x: number | undefined, digits = 0): string =>
+  x === undefined || Number.isNaN(x)
+    ? "—"
+    : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const kb = (bytes: number) => `${n(bytes / 1024, 0)} KiB`;
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function comparedTable(rows: ComparedRow[], unit: string): string {
+  return table(
+    [
+      "what",
+      "DynamoDB engine runs",
+      "c",
+      `${unit}/s`,
+      "p50 ms",
+      "p99 ms",
+      "CPU ms/op (this process)",
+      "CPU ms/op (+ engine process)",
+    ],
+    rows.map((r) => [
+      r.what,
+      r.engine,
+      r.concurrency,
+      n(r.rps),
+      n(r.p50, 2),
+      n(r.p99, 2),
+      n(r.cpuMsPerOp, 3),
+      n(r.totalCpuMsPerOp, 3),
+    ]),
+  );
+}
+
+/** The results as Markdown: what `npm run bench` prints and docs/performance.md quotes. */
+export function toMarkdown(r: BenchResults): string {
+  const m = r.meta;
+  const out: string[] = [];
+  out.push(
+    `_${m.date} · Node ${m.node} · ${m.platform} · ${m.cpus} × ${m.cpuModel} · load average ${m.loadAverageBefore.join("/")} before, ${m.loadAverageAfter.join("/")} after · ${m.seconds} s_`,
+  );
+
+  out.push("\n### Agent hot path: GET /v1/secrets?environmentId&spaceId&name\n");
+  out.push(comparedTable(r.hotPath.rows, "req"));
+  out.push(
+    `\nService ÷ bare BatchGetItem (paired by round, median): ${r.hotPath.ratios
+      .map((x) => `c=${x.concurrency}, engine in ${LAYOUT_LABEL[x.versus]}: **${x.ratio}**`)
+      .join(" · ")}`,
+  );
+  const mainThread = r.hotPath.rows
+    .filter((x) => x.extra?.mainThreadCpuMs !== undefined && x.extra.requests)
+    .map((x) => `c=${x.concurrency}: ${n((x.extra?.mainThreadCpuMs ?? 0) / (x.extra?.requests ?? 1), 3)} ms`);
+  if (mainThread.length)
+    out.push(`\nServer main thread (HTTP, app, SDK client) CPU per request: ${mainThread.join(", ")}.`);
+
+  const w = r.calls.warm;
+  const f = r.calls.first;
+  out.push("\n### Per warm read\n");
+  out.push(
+    table(
+      [
+        "",
+        "reads",
+        "DynamoDB calls/read",
+        "by command",
+        "keyring (KMS) calls",
+        "data-key cache hit ratio",
+        "principal cache hits/misses",
+      ],
+      [
+        [
+          "first read (fresh token, empty key cache)",
+          f.reads,
+          n(f.dynamoPerRead, 2),
+          JSON.stringify(f.dynamo),
+          f.keyringCalls,
+          n(f.dataKeyCache.hitRatio, 4),
+          `${f.principalCache.hits}/${f.principalCache.misses}`,
+        ],
+        [
+          "warm reads after it",
+          w.reads,
+          n(w.dynamoPerRead, 3),
+          JSON.stringify(w.dynamo),
+          w.keyringCalls,
+          n(w.dataKeyCache.hitRatio, 4),
+          `${w.principalCache.hits}/${w.principalCache.misses}`,
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `\nRevocation through this server: first read after DELETE /v1/tokens/{id} → ${r.calls.afterRevoke}; reads served after the revoke returned: ${r.calls.servedAfterRevoke}. Principal cache TTL ${m.principalCacheMs} ms (only for changes made outside this process).`,
+  );
+
+  out.push("\n### Write path: POST /v1/secrets\n");
+  out.push(comparedTable(r.writes.rows, "sets"));
+  out.push(
+    `\nService ÷ bare PutItem: ${r.writes.ratios.map((x) => `c=${x.concurrency} vs ${x.versus}: ${x.ratio}`).join(" · ")}. ` +
+      `DynamoDB calls per set: ${JSON.stringify(r.writes.dynamoPerWrite)}; keyring calls per set: ${r.writes.keyringCallsPerWrite}.`,
+  );
+
+  const l = r.lambda;
+  out.push("\n### Lambda bundles (esbuild, as infra/bundling.ts builds them)\n");
+  out.push(
+    table(
+      ["function", "minified", "gzip", "largest parts"],
+      l.bundles.map((b) => [
+        b.name,
+        kb(b.bytes),
+        kb(b.gzipBytes),
+        b.top.map((t) => `${t.from} ${kb(t.bytes)}`).join(", "),
+      ]),
+    ),
+  );
+  out.push(
+    `\nCold import under Node ${l.cold.node} (median of ${l.cold.samples}, fresh process each): ` +
+      `empty module ${n(l.cold.wallMs.empty, 1)} ms wall (${n(l.cold.importMs.empty, 1)} ms import); ` +
+      `api ${n(l.cold.wallMs.api, 1)} ms wall (${n(l.cold.importMs.api, 1)} ms import, composition included); ` +
+      `authorizer ${n(l.cold.wallMs.authorizer, 1)} ms wall (${n(l.cold.importMs.authorizer, 1)} ms import). ` +
+      `**api ÷ empty: ${l.cold.ratio}×**.`,
+  );
+  out.push(
+    `\nWarm invocations against local dynalite: api p50 ${n(l.warm.api.p50, 2)} ms / p99 ${n(l.warm.api.p99, 2)} ms, ` +
+      `prints ${l.warm.api.stdoutBytesPerInvocation} B per invocation; authorizer p50 ${n(l.warm.authorizer.p50, 2)} ms / p99 ${n(l.warm.authorizer.p99, 2)} ms, ` +
+      `prints ${l.warm.authorizer.stdoutBytesPerInvocation} B.`,
+  );
+
+  out.push("\n### Scale: one scope with N secrets\n");
+  out.push(
+    table(
+      [
+        "secrets",
+        "read req/s (c=1)",
+        "read p50 ms",
+        "read p99 ms",
+        "list all: pages",
+        "list all: ms",
+        "list ms per 100",
+        "keyring calls per listing",
+      ],
+      r.scale.rows.map((s) => [
+        n(s.secrets),
+        n(s.read.rps),
+        n(s.read.p50, 2),
+        n(s.read.p99, 2),
+        s.list.pages,
+        n(s.list.ms, 1),
+        n(s.list.msPer100, 2),
+        n(s.list.keyringCallsPerListing),
+      ]),
+    ),
+  );
+  out.push(`\nSeeding (store writes, 32 in parallel): ${r.scale.seedSeconds} s.`);
+
+  const c = r.cost;
+  out.push(
+    `\n### Cost per 1M warm agent reads on AWS (${c.prices.region}; ${c.scenario.readsPerSecond} reads/s from ${c.scenario.tokens} tokens over ${c.scenario.secretVersions} secret versions, ${c.scenario.warmInstances} warm instances)\n`,
+  );
+  out.push(
+    table(
+      ["item", "$ per 1M reads", "basis"],
+      c.lines.map((x) => [x.item, `$${x.perMillion.toFixed(4)}`, x.basis]),
+    ),
+  );
+  out.push(
+    `\n**Total: $${c.total.toFixed(2)}** per 1M reads ($${c.totalWithoutLogs.toFixed(2)} without CloudWatch Logs); ` +
+      `worst case (every read pays the authorizer and a KMS call): $${c.worstCase.toFixed(2)}. ` +
+      `AWS Secrets Manager: $${c.secretsManager.toFixed(2)} per 1M GetSecretValue calls.`,
+  );
+  for (const v of c.variants) out.push(`\n- If ${v.name}: **$${v.total.toFixed(2)}**`);
+  return out.join("\n");
+}
