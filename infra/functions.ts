@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { KEYRING_APP } from "../lambdas/crypto/encryption-context.ts";
 import { auditPk, TOKEN_PREFIX } from "../lambdas/store/keys.ts";
 import { ENTRIES, nodejsBundling, PROJECT_ROOT } from "./bundling.ts";
+import { LOG_SETTINGS } from "./log-settings.ts";
 import type { Storage } from "./storage.ts";
 
 export interface FunctionsProps {
@@ -120,6 +121,9 @@ export class Functions extends Construct {
       description: options.description,
       role,
       logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel[LOG_SETTINGS.functionSystemLogLevel],
+      applicationLogLevelV2: lambda.ApplicationLogLevel[LOG_SETTINGS.functionApplicationLogLevel],
       environment: { ...options.environment, NODE_OPTIONS: "--enable-source-maps" },
       bundling: nodejsBundling,
     });

@@ -14,6 +14,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { RouteEntry } from "../lambdas/api/route-table.ts";
+import { LOG_SETTINGS } from "./log-settings.ts";
 
 export interface HttpApiProps {
   routes: RouteEntry[];
@@ -77,6 +78,7 @@ export class ScopedSecretsHttpApi extends Construct {
     // Access logs carry route keys, statuses and token ids, never values; the audit trail is in the table.
     const accessLogs = new logs.LogGroup(this, "AccessLogs", {
       retention: props.logRetention,
+      logGroupClass: logs.LogGroupClass[LOG_SETTINGS.accessLogClass],
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = new HttpStage(this, "Stage", {

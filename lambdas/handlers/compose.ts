@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { KMSClient } from "@aws-sdk/client-kms";
 import pkg from "../../package.json" with { type: "json" };
 import { createApp } from "../api/app.ts";
@@ -13,7 +13,7 @@ import { LocalKeyring } from "../crypto/local-keyring.ts";
 import { createDynamoStore } from "../store/dynamo-store.ts";
 import { principalFromAuthorizer } from "./authorizer-context.ts";
 import { dynamoClientsFor, readApiEnv } from "./env.ts";
-import { createLogger, createMetrics, errorSummary, keyMetricsRecorder, TELEMETRY } from "./telemetry.ts";
+import { apiTelemetry, createLogger, createMetrics, errorSummary, keyMetricsRecorder } from "./telemetry.ts";
 
 /** Everything the API function holds for its lifetime; built once per cold start. */
 export interface ApiRuntime {
@@ -49,19 +49,13 @@ export async function composeApi(
   const cache = new DataKeyCache();
   const { doc } = dynamoClientsFor(env);
   const services = createServices(createDynamoStore(doc, env.TABLE_NAME), new EnvelopeCipher(keyring, cache));
-  const recordKeyMetrics = keyMetricsRecorder(cache, keyring);
 
   const deps: AppDeps = {
     services,
     version: pkg.version,
     principalOf: async (c) => principalFromAuthorizer(c.env?.event?.requestContext?.authorizer?.lambda),
-    // Called once per request, after the response is decided: the request line and its metrics.
-    log: (line) => {
-      logger.info("request", { ...line });
-      metrics.addMetric(TELEMETRY.metrics.requests, MetricUnit.Count, 1);
-      recordKeyMetrics(metrics);
-      metrics.publishStoredMetrics();
-    },
+    // Called once per request, after the response is decided (see apiTelemetry for what is printed).
+    log: apiTelemetry(logger, metrics, keyMetricsRecorder(cache, keyring)),
     logError: (requestId, error) =>
       logger.error("unexpected error", { requestId, error: errorSummary(error) }),
   };

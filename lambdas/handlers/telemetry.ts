@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { RequestLog } from "../api/context.ts";
 import type { DataKeyCache } from "../crypto/data-key-cache.ts";
 import type { KeyringStats } from "../crypto/keyring.ts";
 
@@ -27,12 +28,12 @@ export const createMetrics = (): Metrics =>
   new Metrics({ namespace: TELEMETRY.namespace, serviceName: TELEMETRY.service });
 
 /**
- * Turns the cumulative counters of the data-key cache and the keyring into per-request metrics: each call
- * publishes what happened since the previous one.
+ * Turns the cumulative counters of the data-key cache and the keyring into metrics: each call adds what
+ * happened since the previous one (published with the next flush) and says how many keyring calls that was.
  */
 export function keyMetricsRecorder(cache: DataKeyCache, keyring: { readonly stats: KeyringStats }) {
   let last = { hits: 0, misses: 0, generateDataKey: 0, decrypt: 0 };
-  return (metrics: Metrics): void => {
+  return (metrics: Metrics): { keyringCalls: number } => {
     const { hits, misses } = cache.stats();
     const now = {
       hits,
@@ -41,11 +42,16 @@ export function keyMetricsRecorder(cache: DataKeyCache, keyring: { readonly stat
       decrypt: keyring.stats.decrypt,
     };
     const m = TELEMETRY.metrics;
-    metrics.addMetric(m.dataKeyCacheHits, MetricUnit.Count, now.hits - last.hits);
-    metrics.addMetric(m.dataKeyCacheMisses, MetricUnit.Count, now.misses - last.misses);
-    metrics.addMetric(m.keyringGenerateDataKey, MetricUnit.Count, now.generateDataKey - last.generateDataKey);
-    metrics.addMetric(m.keyringDecrypt, MetricUnit.Count, now.decrypt - last.decrypt);
+    const deltas: Array<[string, number]> = [
+      [m.dataKeyCacheHits, now.hits - last.hits],
+      [m.dataKeyCacheMisses, now.misses - last.misses],
+      [m.keyringGenerateDataKey, now.generateDataKey - last.generateDataKey],
+      [m.keyringDecrypt, now.decrypt - last.decrypt],
+    ];
+    for (const [name, delta] of deltas) if (delta > 0) metrics.addMetric(name, MetricUnit.Count, delta);
+    const keyringCalls = now.generateDataKey - last.generateDataKey + now.decrypt - last.decrypt;
     last = now;
+    return { keyringCalls };
   };
 }
 
@@ -62,5 +68,36 @@ export function errorSummary(error: unknown): Record<string, string | number | u
     code: str(e.code),
     cause: str(e.cause?.name),
     causeStatus: e.cause?.$metadata?.httpStatusCode,
+  };
+}
+
+/** How often batched request metrics are published: per-request EMF lines would cost more than the reads. */
+export const METRICS_FLUSH_MS = 60_000;
+
+/**
+ * Request logging and metrics for the API function, shaped by cost: a successful read prints nothing (the
+ * API's access log already records it), writes and errors print their request line, and request metrics
+ * are summed in memory and published at most once a minute, or at once when a keyring (KMS) call happened.
+ * A frozen-then-reclaimed instance can lose up to a minute of request counts; never a log line of a write
+ * or an error.
+ */
+export function apiTelemetry(
+  logger: Logger,
+  metrics: Metrics,
+  recordKeyMetrics: (metrics: Metrics) => { keyringCalls: number },
+  now: () => number = Date.now,
+) {
+  let requests = 0;
+  let lastFlush = now();
+  return (line: RequestLog): void => {
+    if (line.method !== "GET" || line.status >= 400) logger.info("request", { ...line });
+    requests++;
+    const { keyringCalls } = recordKeyMetrics(metrics);
+    if (keyringCalls > 0 || now() - lastFlush >= METRICS_FLUSH_MS) {
+      metrics.addMetric(TELEMETRY.metrics.requests, MetricUnit.Count, requests);
+      metrics.publishStoredMetrics();
+      requests = 0;
+      lastFlush = now();
+    }
   };
 }

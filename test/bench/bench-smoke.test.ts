@@ -78,8 +78,8 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.lambda.cold.node).toMatch(/^v24\./);
     expect(Number.isFinite(r.lambda.cold.ratio)).toBe(true);
     expect(r.lambda.warm.api.invocations).toBe(SMOKE.lambda.warmInvocations);
-    // The api function prints its request line and metrics; neither may carry the token.
-    expect(r.lambda.warm.api.stdoutBytesPerInvocation).toBeGreaterThan(0);
+    // Warm reads print nothing (the access log has them): the largest per-read cost that is a setting.
+    expect(r.lambda.warm.api.stdoutBytesPerInvocation).toBe(0);
   });
 
   it("scale: every seeded secret is listed (plus the one the scope inherits), read by name at every size", () => {
@@ -99,7 +99,8 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.cost.worstCase).toBeGreaterThan(r.cost.total);
     expect(r.cost.secretsManager).toBe(5);
     // Logging less can only cost less.
-    for (const v of r.cost.variants) expect(v.total).toBeLessThan(r.cost.total);
+    // The variant is the stack before its logging changes: it must cost more than the stack as deployed.
+    for (const v of r.cost.variants) expect(v.total).toBeGreaterThan(r.cost.total);
   });
 
   it("renders every section of the report", () => {

@@ -1,4 +1,8 @@
+import { LOG_SETTINGS } from "../../infra/log-settings.ts";
 import { round } from "./stats.ts";
+
+/** Bytes the api function printed per warm read before it stopped logging successful reads (measured). */
+const PER_READ_LOG_BYTES_BEFORE = 717;
 
 /**
  * AWS list prices used by the cost model: us-east-1, on-demand, no free tier, as published in 2025
@@ -146,10 +150,12 @@ export function cacheShares(scenario: Scenario): { authorizer: number; kms: numb
 /** Dollars per 1M warm agent reads on AWS, from measured call counts and durations. */
 export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENARIO): CostModel {
   const shares = cacheShares(scenario);
+  // The stack's own log settings (infra/log-settings.ts), so "as deployed" follows the stack.
   const asDeployed: LogSettings = {
     apiPrinted: inputs.apiLogBytes,
-    platform: true,
-    accessLogGb: PRICES.logsGb,
+    platform: LOG_SETTINGS.functionSystemLogLevel !== "WARN",
+    accessLogGb:
+      LOG_SETTINGS.accessLogClass === "INFREQUENT_ACCESS" ? PRICES.logsInfrequentAccessGb : PRICES.logsGb,
   };
   const model = lines(inputs, shares, scenario, asDeployed);
   const worst = lines(inputs, { authorizer: 1, kms: 1 }, scenario, asDeployed);
@@ -158,7 +164,13 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
       ls.reduce((a, l) => a + l.perMillion, 0),
       2,
     );
-  const quiet: LogSettings = { apiPrinted: 0, platform: false, accessLogGb: PRICES.logsGb };
+  // What the same reads cost before the logging changes: a request line and an EMF record per read,
+  // Lambda's START/END/REPORT lines, and the access log in a Standard log group.
+  const chatty: LogSettings = {
+    apiPrinted: PER_READ_LOG_BYTES_BEFORE,
+    platform: true,
+    accessLogGb: PRICES.logsGb,
+  };
   return {
     scenario,
     lines: model,
@@ -168,12 +180,8 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
     worstCase: sum(worst),
     variants: [
       {
-        name: "warm reads print nothing from the api function (metrics only when a cache misses; no request line, the access log has it) and no START/END/REPORT lines",
-        total: sum(lines(inputs, shares, scenario, quiet)),
-      },
-      {
-        name: "the same, and the access log in an Infrequent Access log group",
-        total: sum(lines(inputs, shares, scenario, { ...quiet, accessLogGb: PRICES.logsInfrequentAccessGb })),
+        name: "before the logging changes: a request line and an EMF record printed per read (717 B), START/END/REPORT lines, access log in a Standard log group",
+        total: sum(lines(inputs, shares, scenario, chatty)),
       },
     ],
   };

@@ -174,6 +174,7 @@ export function toMarkdown(r: BenchResults): string {
       `worst case (every read pays the authorizer and a KMS call): $${c.worstCase.toFixed(2)}. ` +
       `AWS Secrets Manager: $${c.secretsManager.toFixed(2)} per 1M GetSecretValue calls.`,
   );
-  for (const v of c.variants) out.push(`\n- If ${v.name}: **$${v.total.toFixed(2)}**`);
+  for (const v of c.variants)
+    out.push(`\n- ${v.name[0]?.toUpperCase()}${v.name.slice(1)}: **$${v.total.toFixed(2)}**`);
   return out.join("\n");
 }

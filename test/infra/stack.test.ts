@@ -55,6 +55,16 @@ describe("ScopedSecretsStack template", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it("logs cheaply: JSON function logs without platform lines, the access log in an Infrequent Access group", () => {
+    const functions = ofType("AWS::Lambda::Function").filter(([id]) => !BUCKET_DEPLOYMENT.test(id));
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const [id, fn] of functions)
+      expect(fn.Properties.LoggingConfig, id).toMatchObject({ LogFormat: "JSON", SystemLogLevel: "WARN" });
+    const accessLogGroups = ofType("AWS::Logs::LogGroup").filter(([id]) => /AccessLogs/.test(id));
+    expect(accessLogGroups).toHaveLength(1);
+    expect(accessLogGroups[0]?.[1].Properties.LogGroupClass).toBe("INFREQUENT_ACCESS");
+  });
+
   it("keeps its KMS key: rotation on, an alias, retained on delete", () => {
     const [[keyId, key] = []] = ofType("AWS::KMS::Key");
     expect(key).toMatchObject({
