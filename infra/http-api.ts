@@ -14,7 +14,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { RouteEntry } from "../lambdas/api/route-table.ts";
-import { LOG_SETTINGS } from "./log-settings.ts";
+import { ACCESS_LOG_FIELDS, LOG_SETTINGS } from "./log-settings.ts";
 
 export interface HttpApiProps {
   routes: RouteEntry[];
@@ -30,21 +30,6 @@ export interface HttpApiProps {
 }
 
 // No path, query string or header: ids and secret names stay out of the access log; the route key says enough.
-const ACCESS_LOG_FIELDS = {
-  requestId: "$context.requestId",
-  requestTime: "$context.requestTime",
-  ip: "$context.identity.sourceIp",
-  userAgent: "$context.identity.userAgent",
-  routeKey: "$context.routeKey",
-  status: "$context.status",
-  responseLength: "$context.responseLength",
-  latencyMs: "$context.responseLatency",
-  integrationStatus: "$context.integrationStatus",
-  integrationLatencyMs: "$context.integrationLatency",
-  authorizerError: "$context.authorizer.error",
-  tokenId: "$context.authorizer.tokenId",
-  error: "$context.error.message",
-};
 
 /** The HTTP API: one route per entry of the app's route table, GET to the reader, the rest to the writer. */
 export class ScopedSecretsHttpApi extends Construct {

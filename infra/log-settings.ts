@@ -11,3 +11,26 @@ export const LOG_SETTINGS = {
   functionApplicationLogLevel: "INFO",
   accessLogClass: "INFREQUENT_ACCESS",
 } as const;
+
+/**
+ * The API's JSON access log: one short line per request (what it costs is per byte). Enough to trace a
+ * request to its route, status, latency and token, and to see gateway or authorizer errors.
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: "$context.requestId",
+  time: "$context.requestTimeEpoch",
+  ip: "$context.identity.sourceIp",
+  route: "$context.routeKey",
+  status: "$context.status",
+  ms: "$context.responseLatency",
+  tokenId: "$context.authorizer.tokenId",
+  error: "$context.error.message",
+} as const;
+
+/** An access-log line with the given values, in the stack's field order (the cost model sizes it). */
+export const accessLogLine = (values: Record<keyof typeof ACCESS_LOG_FIELDS, string>): string =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.keys(ACCESS_LOG_FIELDS).map((k) => [k, values[k as keyof typeof ACCESS_LOG_FIELDS]]),
+    ),
+  );

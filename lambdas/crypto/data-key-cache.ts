@@ -4,11 +4,14 @@ import { canonicalJson } from "./encryption-context.ts";
 import type { KeyringContext } from "./keyring.ts";
 
 /** Longest time an unwrapped data key may stay in memory: revoking KMS access takes effect within it. */
+/** Entries kept by default: one unwrapped 32-byte data key per secret version, plus the map's overhead. */
+export const DEFAULT_MAX_ENTRIES = 20_000;
+
 export const MAX_DATA_KEY_TTL_MS = 5 * 60_000;
 
 /** Options of a DataKeyCache. */
 export interface DataKeyCacheOptions {
-  /** Most entries kept; the least recently used is dropped beyond it. Default 1000. */
+  /** Most entries kept; the least recently used is dropped beyond it. Default 20,000: a 10,000-secret listing then stays off the keyring (≈ 3 MB at most). */
   maxEntries?: number;
   /** Lifetime of an entry from when it was stored, at most 5 minutes. Default 5 minutes. */
   ttlMs?: number;
@@ -51,7 +54,7 @@ export class DataKeyCache {
   #misses = 0;
 
   constructor(options: DataKeyCacheOptions = {}) {
-    const maxEntries = options.maxEntries ?? 1000;
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     const ttlMs = options.ttlMs ?? MAX_DATA_KEY_TTL_MS;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);

@@ -91,6 +91,7 @@ export async function runBench(settings: BenchSettings, progress: Progress): Pro
         authorizerWarmMs: lambda.warm.authorizer.p50,
         localDynamoMs: bareC1?.p50 ?? 0,
         apiLogBytes: lambda.warm.api.stdoutBytesPerInvocation,
+        apiLogEvents: lambda.warm.api.stdoutLinesPerInvocation,
         authorizerLogBytes: lambda.warm.authorizer.stdoutBytesPerInvocation,
       },
       DEFAULT_SCENARIO,

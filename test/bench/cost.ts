@@ -1,4 +1,4 @@
-import { LOG_SETTINGS } from "../../infra/log-settings.ts";
+import { accessLogLine, LOG_SETTINGS } from "../../infra/log-settings.ts";
 import { round } from "./stats.ts";
 
 /** Bytes the api function printed per warm read before it stopped logging successful reads (measured). */
@@ -72,6 +72,8 @@ export interface CostInputs {
   localDynamoMs: number;
   /** Bytes the functions print per warm invocation (request log line, EMF metrics). */
   apiLogBytes: number;
+  /** Log events (lines) the api function prints per warm invocation. */
+  apiLogEvents: number;
   authorizerLogBytes: number;
 }
 
@@ -118,18 +120,13 @@ const PLATFORM_LOG_BYTES = 270;
 /** CloudWatch Logs counts 26 bytes of overhead per log event. */
 const EVENT_OVERHEAD = 26;
 /** One API Gateway access log line in the stack's JSON format, typical values. */
-export const ACCESS_LOG_SAMPLE = JSON.stringify({
+export const ACCESS_LOG_SAMPLE = accessLogLine({
   requestId: "Pq3xYhGeoAMEbQw=",
-  requestTime: "23/Nov/2026:12:00:00 +0000",
+  time: "1795435200000",
   ip: "203.0.113.7",
-  userAgent: "node",
-  routeKey: "GET /v1/secrets",
+  route: "GET /v1/secrets",
   status: "200",
-  responseLength: "310",
-  latencyMs: "14",
-  integrationStatus: "200",
-  integrationLatencyMs: "11",
-  authorizerError: "-",
+  ms: "14",
   tokenId: "tok_01jz8m3v4x9k2q7w5e6r8t0y1u",
   error: "-",
 });
@@ -204,8 +201,9 @@ function lines(
   const gbSeconds = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
   const accessLog = Buffer.byteLength(ACCESS_LOG_SAMPLE) + EVENT_OVERHEAD;
   const platform = logs.platform ? PLATFORM_LOG_BYTES + 3 * EVENT_OVERHEAD : 0;
-  // The api function prints two lines per read (request line, EMF metrics); the authorizer one.
-  const apiLogs = logs.apiPrinted + (logs.apiPrinted ? 2 * EVENT_OVERHEAD : 0) + platform;
+  // Measured lines per read as deployed; before the logging changes it printed two (request line, EMF).
+  const apiEvents = logs.apiPrinted === inputs.apiLogBytes ? inputs.apiLogEvents : 2;
+  const apiLogs = Math.round(logs.apiPrinted + apiEvents * EVENT_OVERHEAD + platform);
   const authLogs = inputs.authorizerLogBytes + EVENT_OVERHEAD + platform;
   const logDollars = (bytes: number, perGb: number = PRICES.logsGb) => ((bytes * M) / 1e9) * perGb;
   const authorizerCall =

@@ -37,7 +37,15 @@ export interface LambdaResult {
   };
   warm: Record<
     "api" | "authorizer",
-    { invocations: number; p50: number; p99: number; mean: number; stdoutBytesPerInvocation: number }
+    {
+      invocations: number;
+      p50: number;
+      p99: number;
+      mean: number;
+      stdoutBytesPerInvocation: number;
+      /** Log events per invocation: CloudWatch adds 26 B to each. */
+      stdoutLinesPerInvocation: number;
+    }
   >;
 }
 
@@ -208,7 +216,9 @@ export async function measureLambda(
         statuses: Record<string, number>;
       };
       const after = stdout.indexOf(MARKER);
-      const warmBytes = after < 0 ? 0 : Buffer.byteLength(stdout.slice(after + MARKER.length + 1));
+      const warmOut = after < 0 ? "" : stdout.slice(after + MARKER.length + 1);
+      const warmBytes = Buffer.byteLength(warmOut);
+      const warmLines = warmOut.split("\n").filter(Boolean).length;
       const warm = out.durations.slice(1);
       const s = summarize(warm, 1);
       return {
@@ -218,6 +228,7 @@ export async function measureLambda(
         p99: s.p99,
         mean: s.mean,
         stdoutBytesPerInvocation: round(warmBytes / Math.max(1, warm.length), 0),
+        stdoutLinesPerInvocation: round(warmLines / Math.max(1, warm.length), 4),
       };
     };
     const n = options.warmInvocations + 1;

@@ -195,7 +195,7 @@ describe("ScopedSecretsStack template", () => {
       },
     });
     const format = JSON.parse(stage?.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ routeKey: "$context.routeKey", status: "$context.status" });
+    expect(format).toMatchObject({ route: "$context.routeKey", status: "$context.status" });
     expect(JSON.stringify(format)).not.toMatch(/\$context\.path|querystring|header/i);
     const logGroupId = stage?.Properties.AccessLogSettings.DestinationArn["Fn::GetAtt"][0];
     expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(SETTING_DEFAULTS.logRetentionDays);
