@@ -17,8 +17,8 @@ export const LOG_SETTINGS = {
  * request to its route, status, latency and token, and to see gateway or authorizer errors.
  */
 export const ACCESS_LOG_FIELDS = {
+  // No time field: every CloudWatch log event carries its own timestamp.
   requestId: "$context.requestId",
-  time: "$context.requestTimeEpoch",
   ip: "$context.identity.sourceIp",
   route: "$context.routeKey",
   status: "$context.status",

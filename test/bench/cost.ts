@@ -122,7 +122,6 @@ const EVENT_OVERHEAD = 26;
 /** One API Gateway access log line in the stack's JSON format, typical values. */
 export const ACCESS_LOG_SAMPLE = accessLogLine({
   requestId: "Pq3xYhGeoAMEbQw=",
-  time: "1795435200000",
   ip: "203.0.113.7",
   route: "GET /v1/secrets",
   status: "200",
