@@ -63,6 +63,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const say = options.say ?? ((m: string) => process.stderr.write(`${m}\n`));
   const dataDir = resolve(options.dataDir);
   prepareDataDir(dataDir);
+  // rotate-key leaves master.key.new until every data key is re-wrapped: starting now would serve
+  // values half under one key and half under the other.
+  if (existsSync(join(dataDir, "master.key.new")))
+    throw new StartupError(
+      `a key rotation in ${dataDir} did not finish (master.key.new exists); run \`scoped-secrets rotate-key --data-dir ${dataDir}\` again to complete it, then start the server`,
+    );
 
   const db = await startEngineThread(join(dataDir, "db")).catch((e) => {
     throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);

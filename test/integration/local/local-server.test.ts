@@ -54,7 +54,7 @@ describe("local server", () => {
     await second.stop({ keepData: true });
   });
 
-  it("refuses to start when the master key is missing but data exists, or world-readable", async () => {
+  it("refuses to start when the master key is missing but data exists, world-readable, or mid-rotation", async () => {
     const dataDir = tempDir();
     const s = await startTestServer({ dataDir });
     await s.stop({ keepData: true });
@@ -70,8 +70,29 @@ describe("local server", () => {
       message: expect.stringContaining("chmod 600"),
     });
     chmodSync(key, 0o600);
+    writeFileSync(join(dataDir, "master.key.new"), Buffer.alloc(32), { mode: 0o600 });
+    await expect(startLocalServer({ port: 0, host: "127.0.0.1", dataDir, ...quiet })).rejects.toMatchObject({
+      message: expect.stringContaining("rotate-key"),
+    });
+    rmSync(join(dataDir, "master.key.new"));
     const again = await startLocalServer({ port: 0, host: "127.0.0.1", dataDir, ...quiet });
     await again.close();
+  });
+
+  it("refuses a second server on the same DATA_DIR with a clear message, leaving the first serving", async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir });
+    try {
+      await expect(startLocalServer({ port: 0, host: "127.0.0.1", dataDir, ...quiet })).rejects.toMatchObject(
+        {
+          name: "StartupError",
+          message: expect.stringContaining("another scoped-secrets server"),
+        },
+      );
+      expect((await first.call("GET", "/v1/environments", { token: first.adminToken })).status).toBe(200);
+    } finally {
+      await first.stop({ keepData: true });
+    }
   });
 
   it("says clearly when the port is taken or DATA_DIR is not writable", async () => {
