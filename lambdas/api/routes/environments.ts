@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ADMIN, environmentNotFound, inEnvironment, requireRole } from "../../core/access.ts";
 import { environmentIdSchema } from "../../core/schemas.ts";
-import { auditChange } from "../audit-helpers.ts";
+import { auditChange, envTarget } from "../audit-helpers.ts";
 import type { App, AppDeps } from "../context.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
@@ -17,7 +17,8 @@ import {
 const EnvParam = z.object({ environmentId: environmentIdSchema });
 const tags = ["environments"];
 
-export function environmentRoutes(app: App, { services, logError }: AppDeps) {
+export function environmentRoutes(app: App, deps: AppDeps) {
+  const { services } = deps;
   app.openapi(
     apiRoute({
       method: "post",
@@ -30,17 +31,7 @@ export function environmentRoutes(app: App, { services, logError }: AppDeps) {
     async (c) => {
       requireRole(c.get("principal"), ADMIN, "create environments");
       const env = await services.scopes.createEnvironment(c.req.valid("json"));
-      await auditChange(
-        c,
-        services,
-        {
-          action: "environment.create",
-          target: { type: "environment", id: env.id, name: env.name },
-          outcome: "success",
-          environmentId: env.id,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "environment.create", envTarget(env.id, env.name));
       return c.json({ data: env }, 201);
     },
   );
@@ -98,17 +89,7 @@ export function environmentRoutes(app: App, { services, logError }: AppDeps) {
       if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
       requireRole(p, ADMIN, "rename environments");
       const env = await services.scopes.renameEnvironment(environmentId, c.req.valid("json").name);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "environment.update",
-          target: { type: "environment", id: env.id, name: env.name },
-          outcome: "success",
-          environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "environment.update", envTarget(env.id, env.name));
       return c.json({ data: env }, 200);
     },
   );
@@ -128,17 +109,7 @@ export function environmentRoutes(app: App, { services, logError }: AppDeps) {
       if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
       requireRole(p, ADMIN, "delete environments");
       await services.scopes.deleteEnvironment(environmentId);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "environment.delete",
-          target: { type: "environment", id: environmentId },
-          outcome: "success",
-          environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "environment.delete", envTarget(environmentId));
       return c.json({ data: { id: environmentId, deleted: true as const } }, 200);
     },
   );

@@ -4,7 +4,7 @@ import { invalid } from "../../core/errors.ts";
 import { canReadValues } from "../../core/principal.ts";
 import { scopeOf } from "../../core/secret-service.ts";
 import type { Scope, StoredSecret } from "../../core/types.ts";
-import { auditChange, auditReveal } from "../audit-helpers.ts";
+import { auditChange, auditReveal, scopeTarget } from "../audit-helpers.ts";
 import type { App, AppContext, AppDeps } from "../context.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
@@ -32,20 +32,8 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-const scopeTarget = (s: {
-  id: string;
-  name: string;
-  environmentId: string;
-  spaceId?: string | null | undefined;
-}) => ({
-  type: "secret",
-  id: s.id,
-  name: s.name,
-  environmentId: s.environmentId,
-  spaceId: s.spaceId ?? undefined,
-});
-
-export function secretRoutes(app: App, { services, logError }: AppDeps) {
+export function secretRoutes(app: App, deps: AppDeps) {
+  const { services } = deps;
   /** The stored secret if the caller may see its scope; the same 404 for missing and out-of-scope. */
   async function visibleSecret(c: AppContext, secretId: string): Promise<StoredSecret> {
     const stored = await services.secrets.requireById(secretId);
@@ -131,15 +119,10 @@ export function secretRoutes(app: App, { services, logError }: AppDeps) {
       });
       await auditChange(
         c,
-        services,
-        {
-          action: created ? "secret.create" : "secret.update",
-          target: scopeTarget(secret),
-          outcome: "success",
-          environmentId: scope.environmentId,
-          detail: `version ${secret.version}`,
-        },
-        logError,
+        deps,
+        created ? "secret.create" : "secret.update",
+        scopeTarget(secret),
+        `version ${secret.version}`,
       );
       return c.json({ data: secret }, created ? 201 : 200);
     },
@@ -190,18 +173,7 @@ export function secretRoutes(app: App, { services, logError }: AppDeps) {
         p.tokenId,
         ifMatchVersion(c.req.valid("header")["if-match"]),
       );
-      await auditChange(
-        c,
-        services,
-        {
-          action: "secret.delete",
-          target: scopeTarget(stored),
-          outcome: "success",
-          environmentId: stored.environmentId,
-          detail: `version ${version}`,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "secret.delete", scopeTarget(stored), `version ${version}`);
       return c.json({ data: { id: stored.id, deleted: true as const, version } }, 200);
     },
   );
@@ -240,15 +212,10 @@ export function secretRoutes(app: App, { services, logError }: AppDeps) {
       const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId);
       await auditChange(
         c,
-        services,
-        {
-          action: "secret.rollback",
-          target: scopeTarget(secret),
-          outcome: "success",
-          environmentId: secret.environmentId,
-          detail: `to version ${version} as version ${secret.version}`,
-        },
-        logError,
+        deps,
+        "secret.rollback",
+        scopeTarget(secret),
+        `to version ${version} as version ${secret.version}`,
       );
       return c.json({ data: secret }, 200);
     },

@@ -11,7 +11,7 @@ import {
 import { invalid } from "../../core/errors.ts";
 import { spaceIdSchema } from "../../core/schemas.ts";
 import type { Space } from "../../core/types.ts";
-import { auditChange } from "../audit-helpers.ts";
+import { auditChange, spaceTarget } from "../audit-helpers.ts";
 import type { App, AppContext, AppDeps } from "../context.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
@@ -27,7 +27,8 @@ import {
 const SpaceParam = z.object({ spaceId: spaceIdSchema });
 const tags = ["spaces"];
 
-export function spaceRoutes(app: App, { services, logError }: AppDeps) {
+export function spaceRoutes(app: App, deps: AppDeps) {
+  const { services } = deps;
   /** The space if the caller may see it; the same 404 for missing and out-of-scope. */
   async function visibleSpace(c: AppContext, spaceId: string): Promise<Space> {
     const space = await services.scopes.getSpace(spaceId);
@@ -51,23 +52,7 @@ export function spaceRoutes(app: App, { services, logError }: AppDeps) {
       requireScope(p, { environmentId: body.environmentId });
       requireRole(p, MANAGERS, "create spaces");
       const space = await services.scopes.createSpace(body);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "space.create",
-          target: {
-            type: "space",
-            id: space.id,
-            name: space.name,
-            environmentId: space.environmentId,
-            spaceId: space.id,
-          },
-          outcome: "success",
-          environmentId: space.environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "space.create", spaceTarget(space));
       return c.json({ data: space }, 201);
     },
   );
@@ -128,23 +113,7 @@ export function spaceRoutes(app: App, { services, logError }: AppDeps) {
       await visibleSpace(c, spaceId);
       requireRole(c.get("principal"), MANAGERS, "rename spaces");
       const space = await services.scopes.renameSpace(spaceId, c.req.valid("json").name);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "space.update",
-          target: {
-            type: "space",
-            id: spaceId,
-            name: space.name,
-            environmentId: space.environmentId,
-            spaceId,
-          },
-          outcome: "success",
-          environmentId: space.environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "space.update", spaceTarget(space));
       return c.json({ data: space }, 200);
     },
   );
@@ -163,23 +132,7 @@ export function spaceRoutes(app: App, { services, logError }: AppDeps) {
       const space = await visibleSpace(c, spaceId);
       requireRole(c.get("principal"), MANAGERS, "delete spaces");
       await services.scopes.deleteSpace(spaceId);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "space.delete",
-          target: {
-            type: "space",
-            id: spaceId,
-            name: space.name,
-            environmentId: space.environmentId,
-            spaceId,
-          },
-          outcome: "success",
-          environmentId: space.environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "space.delete", spaceTarget(space));
       return c.json({ data: { id: spaceId, deleted: true as const } }, 200);
     },
   );

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ADMIN, requireRole } from "../../core/access.ts";
 import type { TokenRecord } from "../../core/types.ts";
-import { auditChange } from "../audit-helpers.ts";
+import { auditChange, tokenTarget } from "../audit-helpers.ts";
 import type { App, AppDeps } from "../context.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import { CreatedTokenSchema, CreateTokenBody, data, list, PageQuery, TokenSchema } from "../schemas.ts";
@@ -23,7 +23,8 @@ export const tokenView = (t: TokenRecord) => ({
   revokedAt: t.revokedAt ?? null,
 });
 
-export function tokenRoutes(app: App, { services, logError }: AppDeps) {
+export function tokenRoutes(app: App, deps: AppDeps) {
+  const { services } = deps;
   app.openapi(
     apiRoute({
       method: "post",
@@ -40,24 +41,7 @@ export function tokenRoutes(app: App, { services, logError }: AppDeps) {
         ...c.req.valid("json"),
         createdBy: p.tokenId,
       });
-      await auditChange(
-        c,
-        services,
-        {
-          action: "token.create",
-          target: {
-            type: "token",
-            id: record.id,
-            name: record.name,
-            environmentId: record.environmentId,
-            spaceId: record.spaceId,
-          },
-          outcome: "success",
-          environmentId: record.environmentId,
-          detail: `role ${record.role}`,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "token.create", tokenTarget(record), `role ${record.role}`);
       c.header("Cache-Control", "no-store");
       return c.json({ data: { ...tokenView(record), token } }, 201);
     },
@@ -94,23 +78,7 @@ export function tokenRoutes(app: App, { services, logError }: AppDeps) {
     async (c) => {
       requireRole(c.get("principal"), ADMIN, "manage tokens");
       const record = await services.tokens.revoke(c.req.valid("param").tokenId);
-      await auditChange(
-        c,
-        services,
-        {
-          action: "token.revoke",
-          target: {
-            type: "token",
-            id: record.id,
-            name: record.name,
-            environmentId: record.environmentId,
-            spaceId: record.spaceId,
-          },
-          outcome: "success",
-          environmentId: record.environmentId,
-        },
-        logError,
-      );
+      await auditChange(c, deps, "token.revoke", tokenTarget(record));
       return c.json({ data: tokenView(record) }, 200);
     },
   );
