@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -212,13 +211,6 @@ function prepareDataDir(dataDir: string) {
 }
 
 // dynalite runs on its own thread: the HTTP/app thread and the database then use two cores, in one process.
-const ENGINE_THREAD = `
-const { parentPort, workerData } = require("node:worker_threads");
-const db = require(workerData.dynalite)({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-db.once("error", (e) => parentPort.postMessage({ error: e.message }));
-db.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: db.address().port }));
-parentPort.once("message", () => db.close(() => parentPort.close()));
-`;
 
 /** dynalite on a worker thread of this process, persisted to `path`. */
 export interface EngineThread {
@@ -230,10 +222,7 @@ export interface EngineThread {
 
 /** Starts dynalite (LevelDB in `path`) on its own thread; the benchmark's baseline uses the same setup. */
 export async function startEngineThread(path: string): Promise<EngineThread> {
-  const worker = new Worker(ENGINE_THREAD, {
-    eval: true,
-    workerData: { path, dynalite: createRequire(import.meta.url).resolve("dynalite") },
-  });
+  const worker = new Worker(new URL("./engine-thread.cjs", import.meta.url), { workerData: { path } });
   let closing = false;
   const exited = new Promise<void>((r) => worker.once("exit", () => r()));
   const port = await new Promise<number>((ok, fail) => {
