@@ -6,6 +6,7 @@ export type {
   SecretVersion,
   Space,
   Token,
+  WhoAmI,
 } from "../lambdas/api/schemas.ts";
 export {
   type DispatchInput,

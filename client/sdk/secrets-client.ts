@@ -8,6 +8,7 @@ import type {
   SetSecretRequest,
   Space,
   Token,
+  WhoAmI,
 } from "../../lambdas/api/schemas.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
@@ -274,6 +275,11 @@ export class SecretsClient {
   ): Promise<{ items: AuditEvent[]; cursor?: string | undefined }> {
     const res = await this.request<AuditEvent[]>({ method: "GET", path: "/v1/audit", query });
     return { items: res.data, cursor: res.cursor };
+  }
+
+  /** The calling token's id, name, role and scope. */
+  async whoami(): Promise<WhoAmI> {
+    return (await this.request<WhoAmI>({ method: "GET", path: "/v1/whoami" })).data;
   }
 
   /** `{ ok: true, version }` when the service is up; needs no token. */

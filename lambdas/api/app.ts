@@ -12,6 +12,7 @@ import { environmentRoutes } from "./routes/environments.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { spaceRoutes } from "./routes/spaces.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { whoamiRoutes } from "./routes/whoami.ts";
 import { HealthSchema } from "./schemas.ts";
 import { defaultHook } from "./validation.ts";
 
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): App {
   secretRoutes(app, deps);
   tokenRoutes(app, deps);
   auditRoutes(app, deps);
+  whoamiRoutes(app);
 
   app.doc31("/v1/openapi.json", { ...OPENAPI_INFO, servers: [{ url: "/" }] });
   // doc31 registers itself through the router, not the registry: mark it open for the route table.

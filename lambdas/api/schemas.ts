@@ -169,6 +169,16 @@ export const AuditEventSchema = z
   .openapi("AuditEvent");
 export const ListAuditQuery = PageQuery.extend({ environmentId: environmentIdSchema.optional() });
 
+export const WhoAmISchema = z
+  .object({
+    tokenId: z.string(),
+    name: z.string(),
+    role: RoleSchema,
+    environmentId: z.string().nullable(),
+    spaceId: z.string().nullable(),
+  })
+  .openapi("WhoAmI");
+
 export const HealthSchema = z.object({ ok: z.literal(true), version: z.string() }).openapi("Health");
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
@@ -181,3 +191,4 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type SetSecretRequest = z.infer<typeof SetSecretBody>;
 export type CreateTokenRequest = z.infer<typeof CreateTokenBody>;
 export type ErrorResponse = z.infer<typeof ErrorBody>;
+export type WhoAmI = z.infer<typeof WhoAmISchema>;

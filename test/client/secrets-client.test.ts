@@ -27,6 +27,10 @@ const caught = async (p: Promise<unknown>): Promise<SecretsError> => {
 };
 
 describe("SecretsClient against the local server", () => {
+  it("whoami returns the token's own role and scope", async () => {
+    expect(await client.whoami()).toMatchObject({ role: "admin", environmentId: null, spaceId: null });
+  });
+
   it("sets, gets (one request), lists, versions, rolls back and deletes", async () => {
     const first = await client.set({ name: "API_KEY", value: "v1-secret", environmentId: "sdk_env" });
     expect(first.created).toBe(true);

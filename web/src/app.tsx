@@ -123,6 +123,7 @@ function Shell({
               ))}
           </nav>
           <div class="whoami">
+            {signed.name ? <span class="whoami-name">{signed.name}</span> : null}
             <span class={`role role-${signed.role}`}>{signed.role}</span>
             <button
               type="button"

@@ -1,4 +1,5 @@
-import { Api, ApiError, type Role } from "./api.ts";
+import type { WhoAmI } from "../../lambdas/api/schemas.ts";
+import { Api, type Role } from "./api.ts";
 
 // sessionStorage, never localStorage: the token dies with the tab and is never shared across tabs.
 const KEY = "scoped-secrets.token";
@@ -9,31 +10,21 @@ export const forgetToken = () => sessionStorage.removeItem(KEY);
 
 export interface Who {
   role: Role;
-  /** The environment a non-admin token is bound to, when the server shows one. */
+  /** The environment a non-admin token is bound to. */
   environmentId?: string | undefined;
+  /** The space a space-bound token is bound to. */
+  spaceId?: string | undefined;
+  /** The token's own name, shown in the top bar. */
+  name?: string | undefined;
 }
 
-const forbidden = (e: unknown) => e instanceof ApiError && e.status === 403;
-
-/**
- * Finds out what a token may do. The API has no "who am I" route yet, so this asks three cheap
- * questions whose 200/403 answers tell the roles apart (none of them reads or audits a value).
- */
+/** What a token may do, from the API's own answer (GET /v1/whoami); reads and audits no value. */
 export async function whoAmI(baseUrl: string, token: string): Promise<Who> {
-  const api = new Api(baseUrl, token);
-  const envs = await api.request<{ data: { id: string }[] }>("GET", "/v1/environments?limit=1");
-  const environmentId = envs.data[0]?.id;
-  try {
-    await api.request("GET", "/v1/tokens?limit=1");
-    return { role: "admin" };
-  } catch (e) {
-    if (!forbidden(e)) throw e;
-  }
-  try {
-    await api.request("GET", "/v1/audit?limit=1");
-    return { role: "operator", environmentId };
-  } catch (e) {
-    if (!forbidden(e)) throw e;
-    return { role: "agent", environmentId };
-  }
+  const { data } = await new Api(baseUrl, token).request<{ data: WhoAmI }>("GET", "/v1/whoami");
+  return {
+    role: data.role,
+    environmentId: data.environmentId ?? undefined,
+    spaceId: data.spaceId ?? undefined,
+    name: data.name,
+  };
 }

@@ -19,6 +19,18 @@ describe("HTTP API: every route", () => {
   });
   afterAll(() => s?.stop());
 
+  it("whoami tells a token its own role and scope", async () => {
+    const me = await call("GET", "/v1/whoami", { token: admin });
+    expect(me.body.data).toEqual({
+      tokenId: expect.stringMatching(/^tok_/),
+      name: "bootstrap admin",
+      role: "admin",
+      environmentId: null,
+      spaceId: null,
+    });
+    expect((await call("GET", "/v1/whoami")).status).toBe(401);
+  });
+
   it("health and the OpenAPI document need no token", async () => {
     const health = await call("GET", "/v1/health");
     expect(health).toMatchObject({ status: 200, body: { ok: true, version: expect.any(String) } });

@@ -194,6 +194,23 @@ function byIdCases(
 
 /** Expectations for every route of the API, keyed like the route table: "GET /v1/secrets/{secretId}". */
 export const ROUTE_SPECS: Record<string, RouteSpec> = {
+  "GET /v1/whoami": (t) => [
+    {
+      target: "self",
+      request: { method: "GET", path: "/v1/whoami" },
+      status: 200,
+      check: (body) => {
+        const d = body?.data ?? {};
+        // The first-start admin's id is not known to the world fixture; every other token's is.
+        const same =
+          (t.id === "" ? /^tok_/.test(d.tokenId) : d.tokenId === t.id) &&
+          d.role === t.role &&
+          d.environmentId === (t.environmentId ?? null) &&
+          d.spaceId === (t.spaceId ?? null);
+        return same ? undefined : `${t.label} got whoami ${JSON.stringify(d)}`;
+      },
+    },
+  ],
   "GET /v1/health": () => [{ target: "-", request: { method: "GET", path: "/v1/health" }, status: 200 }],
   "GET /v1/openapi.json": () => [
     { target: "-", request: { method: "GET", path: "/v1/openapi.json" }, status: 200 },
