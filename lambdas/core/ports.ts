@@ -42,6 +42,8 @@ export interface ScopeStore {
 
   /** Throws conflict when the space id is taken (space ids are unique across environments). */
   createSpace(space: Space): Promise<void>;
+  /** True if the space exists in that environment: one keyed read, for scope checks on writes. */
+  spaceInEnvironment(environmentId: string, spaceId: string): Promise<boolean>;
   /** Looks a space up by id alone. */
   getSpace(id: string): Promise<Space | undefined>;
   listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>>;

@@ -164,8 +164,8 @@ export class SecretService {
 
   private async requireScope(scope: Scope): Promise<void> {
     if (scope.spaceId) {
-      const space = await this.store.getSpace(scope.spaceId);
-      if (!space || space.environmentId !== scope.environmentId) throw scopeNotFound(scope);
+      if (!(await this.store.spaceInEnvironment(scope.environmentId, scope.spaceId)))
+        throw scopeNotFound(scope);
       return;
     }
     if (!(await this.store.getEnvironment(scope.environmentId))) throw scopeNotFound(scope);

@@ -22,6 +22,7 @@ export function createDynamoStore(
     renameEnvironment: (id, n, u) => scopes.renameEnvironment(id, n, u),
     deleteEnvironment: (id) => scopes.deleteEnvironment(id),
     createSpace: (s) => scopes.createSpace(s),
+    spaceInEnvironment: (e, s) => scopes.spaceInEnvironment(e, s),
     getSpace: (id) => scopes.getSpace(id),
     listSpaces: (e, p) => scopes.listSpaces(e, p),
     renameSpace: (id, n, u) => scopes.renameSpace(id, n, u),

@@ -147,6 +147,20 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
     }
   }
 
+  async spaceInEnvironment(environmentId: string, spaceId: string): Promise<boolean> {
+    const out = await this.call(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: envPk(environmentId), sk: spaceListSk(spaceId) },
+          ProjectionExpression: "pk",
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item !== undefined;
+  }
+
   async getSpace(id: string): Promise<Space | undefined> {
     const environmentId = await this.getLookup(id);
     return environmentId ? this.getSpaceItem(environmentId, id) : undefined;

@@ -106,7 +106,7 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
       }
       await this.afterClaim?.(version);
       const completed = await this.complete(version, current ? current.version : null);
-      if (!completed) {
+      if (completed === false) {
         // Someone rolled our claim forward: the claimed item is ours if its writeId is.
         const stored = await this.getVersionItem(pk, req.name, next);
         if (stored?.writeId !== version.writeId) {
@@ -117,7 +117,12 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
         }
       }
       return {
-        secret: version.kind === "value" ? await this.getCurrentItem(pk, req.name) : undefined,
+        secret:
+          version.kind === "value"
+            ? completed === false || completed === true
+              ? await this.getCurrentItem(pk, req.name)
+              : completed
+            : undefined,
         version: next,
         created: !current,
       };
@@ -156,8 +161,11 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
     }
   }
 
-  /** Step 2: move the current item from `from` (null = absent) to the claimed version. */
-  private async complete(version: SecretVersion, from: number | null): Promise<boolean> {
+  /**
+   * Step 2: move the current item from `from` (null = absent) to the claimed version. Returns the new
+   * current item (a value), true (a tombstone applied) or false (the condition did not hold).
+   */
+  private async complete(version: SecretVersion, from: number | null): Promise<StoredSecret | boolean> {
     const Key = { pk: scopePk(version), sk: secretSk(version.name) };
     const condition =
       from === null
@@ -175,11 +183,13 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
         );
         return true;
       }
-      await this.doc.send(
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key,
           ...condition,
+          // The written item comes back with the write: no read-back call.
+          ReturnValues: "ALL_NEW",
           UpdateExpression:
             "SET id = :id, kind = :kind, #n = :name, environmentId = :env, spaceId = :space, version = :v, " +
             "envelope = :envelope, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, updatedBy = :by",
@@ -198,7 +208,7 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
           },
         }),
       );
-      return true;
+      return out.Attributes ? toSecret(out.Attributes) : true;
     } catch (e) {
       if (isConditionFailed(e)) return false;
       throw this.translate(e);
