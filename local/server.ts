@@ -14,6 +14,7 @@ import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
 import { LocalKeyring } from "../lambdas/crypto/local-keyring.ts";
 import { createDynamoClients, type DynamoClients } from "../lambdas/store/client.ts";
 import { createDynamoStore } from "../lambdas/store/dynamo-store.ts";
+import { KNOWN_SCOPE_TTL_MS } from "../lambdas/store/known-scopes.ts";
 import { ensureTable } from "../lambdas/store/table.ts";
 import { serveStatic } from "./static.ts";
 import { VERSION } from "./version.ts";
@@ -100,7 +101,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw new StartupError((e as Error).message);
   }
 
-  const store = createDynamoStore(clients.doc, LOCAL_TABLE);
+  // One process serves every request here, so deletes forget known scopes at once.
+  const store = createDynamoStore(clients.doc, LOCAL_TABLE, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
   const cache = new DataKeyCache();
   const services = createServices(store, new EnvelopeCipher(keyring, cache));
   // Stands in for API Gateway's authorizer cache: a warm read costs one DynamoDB call, not two. Revoking a

@@ -11,6 +11,7 @@ import type { Keyring } from "../crypto/keyring.ts";
 import { KmsKeyring } from "../crypto/kms-keyring.ts";
 import { LocalKeyring } from "../crypto/local-keyring.ts";
 import { createDynamoStore } from "../store/dynamo-store.ts";
+import { KNOWN_SCOPE_TTL_MS } from "../store/known-scopes.ts";
 import { principalFromAuthorizer } from "./authorizer-context.ts";
 import { dynamoClientsFor, readApiEnv } from "./env.ts";
 import { apiTelemetry, createLogger, createMetrics, errorSummary, keyMetricsRecorder } from "./telemetry.ts";
@@ -48,7 +49,9 @@ export async function composeApi(
     : new KmsKeyring(new KMSClient(env.AWS_REGION ? { region: env.AWS_REGION } : {}), env.KEY_ARN ?? "");
   const cache = new DataKeyCache();
   const { doc } = dynamoClientsFor(env);
-  const services = createServices(createDynamoStore(doc, env.TABLE_NAME), new EnvelopeCipher(keyring, cache));
+  // A scope deleted by another instance reads as existing here for at most KNOWN_SCOPE_TTL_MS (SECURITY.md).
+  const store = createDynamoStore(doc, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
+  const services = createServices(store, new EnvelopeCipher(keyring, cache));
 
   const deps: AppDeps = {
     services,

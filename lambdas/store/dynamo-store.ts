@@ -1,17 +1,28 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../core/ports.ts";
 import { AuditRepository } from "./audit-repository.ts";
+import { KnownScopes } from "./known-scopes.ts";
 import { ScopeRepository } from "./scope-repository.ts";
 import { SecretRepository } from "./secret-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
+
+export interface DynamoStoreOptions {
+  /**
+   * How long a scope seen to exist is trusted without re-reading it (see KnownScopes). 0, the default,
+   * proves the scope on every read; the entry points turn it on.
+   */
+  knownScopeTtlMs?: number;
+}
 
 /** The DynamoDB adapter of every store port, over one table. */
 export function createDynamoStore(
   doc: DynamoDBDocumentClient,
   table: string,
+  options: DynamoStoreOptions = {},
 ): Store & { secrets: SecretRepository } {
-  const scopes = new ScopeRepository(doc, table);
-  const secrets = new SecretRepository(doc, table);
+  const knownScopes = new KnownScopes(options.knownScopeTtlMs ?? 0);
+  const scopes = new ScopeRepository(doc, table, knownScopes);
+  const secrets = new SecretRepository(doc, table, knownScopes);
   const tokens = new TokenRepository(doc, table);
   const audit = new AuditRepository(doc, table);
   return {

@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { conflict, notFound } from "../core/errors.ts";
 import type { PageRequest, ScopeStore } from "../core/ports.ts";
 import type { Environment, Page, Space } from "../core/types.ts";
@@ -14,6 +21,7 @@ import {
   spaceListSk,
   spaceLookupPk,
 } from "./keys.ts";
+import { KnownScopes } from "./known-scopes.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 const toEnvironment = (item: Record<string, unknown>): Environment => {
@@ -27,6 +35,14 @@ const toSpace = (item: Record<string, unknown>): Space => {
 
 /** Environments and spaces (DESIGN §4). */
 export class ScopeRepository extends RepositoryBase implements ScopeStore {
+  constructor(
+    doc: DynamoDBDocumentClient,
+    table: string,
+    private readonly knownScopes: KnownScopes = new KnownScopes(0),
+  ) {
+    super(doc, table);
+  }
+
   async createEnvironment(env: Environment): Promise<void> {
     try {
       await this.doc.send(
@@ -111,6 +127,8 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
       if (isConditionFailed(e)) throw environmentNotFound(id);
       throw this.translate(e);
     }
+    // After the delete, so a read racing it cannot remember the scope again.
+    this.knownScopes.forget({ environmentId: id });
   }
 
   /**
@@ -223,6 +241,7 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
     } catch (e) {
       if (!isConditionFailed(e)) throw this.translate(e);
     }
+    this.knownScopes.forget({ environmentId, spaceId: id });
     await this.call(() =>
       this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: spaceLookupPk(id), sk: META } })),
     );

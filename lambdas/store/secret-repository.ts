@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DeleteCommand,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -32,6 +33,7 @@ import {
   versionPrefix,
   versionSk,
 } from "./keys.ts";
+import { KnownScopes } from "./known-scopes.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 /** Enough for 50 writers racing on one secret; each lost race costs one claim attempt. */
@@ -56,6 +58,14 @@ const toVersion = (item: Item): SecretVersion => {
  * a compare-and-set on the same conditions.
  */
 export class SecretRepository extends RepositoryBase implements SecretStore {
+  constructor(
+    doc: DynamoDBDocumentClient,
+    table: string,
+    private readonly knownScopes: KnownScopes = new KnownScopes(0),
+  ) {
+    super(doc, table);
+  }
+
   /** Called between claim and update; tests use it to simulate a crash there. */
   afterClaim: ((version: SecretVersion) => Promise<void>) | undefined;
 
@@ -252,15 +262,21 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
   async resolve(scope: Scope, name: string): Promise<ResolvedItems> {
     const envKey = { pk: scopePk({ environmentId: scope.environmentId }), sk: secretSk(name) };
     const spaceKey = scope.spaceId ? { pk: scopePk(scope), sk: secretSk(name) } : undefined;
-    const scopeKey = scope.spaceId
-      ? { pk: envPk(scope.environmentId), sk: spaceListSk(scope.spaceId) }
-      : { pk: envPk(scope.environmentId), sk: META };
-    const items = await this.batchGet([envKey, scopeKey, ...(spaceKey ? [spaceKey] : [])]);
+    // The scope's own item proves it exists; a scope seen recently needs no proof on every read.
+    const known = this.knownScopes.has(scope);
+    const scopeKey = known ? undefined : scopeItemKey(scope);
+    const items = await this.batchGet([
+      envKey,
+      ...(spaceKey ? [spaceKey] : []),
+      ...(scopeKey ? [scopeKey] : []),
+    ]);
     const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
     const env = find(envKey);
     const space = spaceKey ? find(spaceKey) : undefined;
+    const scopeExists = known || (scopeKey !== undefined && find(scopeKey) !== undefined);
+    if (scopeExists && !known) this.knownScopes.remember(scope);
     return {
-      scopeExists: find(scopeKey) !== undefined,
+      scopeExists,
       environment: env ? toSecret(env) : undefined,
       space: space ? toSecret(space) : undefined,
     };
@@ -269,13 +285,15 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
   async listEffective(scope: Scope, page: PageRequest): Promise<EffectivePage> {
     const limit = pageLimit(page.limit, DEFAULT_EFFECTIVE_PAGE);
     const after = decodeCursor(page.cursor, ["name"])?.name;
-    const scopeKey = scope.spaceId
-      ? { pk: envPk(scope.environmentId), sk: spaceListSk(scope.spaceId) }
-      : { pk: envPk(scope.environmentId), sk: META };
+    const known = this.knownScopes.has(scope);
     const [scopeItem, envPart, spacePart] = await Promise.all([
-      this.call(() =>
-        this.doc.send(new GetCommand({ TableName: this.table, Key: scopeKey, ProjectionExpression: "pk" })),
-      ),
+      known
+        ? { Item: {} }
+        : this.call(() =>
+            this.doc.send(
+              new GetCommand({ TableName: this.table, Key: scopeItemKey(scope), ProjectionExpression: "pk" }),
+            ),
+          ),
       this.querySecrets(scopePk({ environmentId: scope.environmentId }), after, limit),
       scope.spaceId
         ? this.querySecrets(scopePk(scope), after, limit)
@@ -290,6 +308,7 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
     const taken = names.slice(0, limit);
     const more = names.length > limit || bound !== undefined;
     const keep = new Set(taken);
+    if (scopeItem.Item !== undefined && !known) this.knownScopes.remember(scope);
     return {
       scopeExists: scopeItem.Item !== undefined,
       environment: envPart.items.filter((s) => keep.has(s.name)),
@@ -410,6 +429,12 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
     return found;
   }
 }
+
+/** The item whose existence proves a scope: the environment's META or the space's listing item. */
+const scopeItemKey = (scope: Scope) =>
+  scope.spaceId
+    ? { pk: envPk(scope.environmentId), sk: spaceListSk(scope.spaceId) }
+    : { pk: envPk(scope.environmentId), sk: META };
 
 function versionMismatch(name: string, expected: number, actual: number): AppError {
   const now = actual === 0 ? "it does not exist" : `it is at version ${actual}`;

@@ -76,9 +76,12 @@ export async function measureHotPath(
       headers,
     });
 
-  // One read first, so the counter has seen the exact keys the service asks for.
-  const first = await bench.call("GET", bench.hotPath, bench.agent);
-  if (first.status !== 200) throw new Error(`hot-path read failed: ${first.status}`);
+  // Two reads first, so the counter has seen the exact keys the service asks for on a warm read (the
+  // first read of a scope also proves that the scope exists; warm reads skip that item).
+  for (let i = 0; i < 2; i++) {
+    const read = await bench.call("GET", bench.hotPath, bench.agent);
+    if (read.status !== 200) throw new Error(`hot-path read failed: ${read.status}`);
+  }
   const keys = bench.counter.lastBatchGetKeys();
   const items = await Promise.all(
     keys.map(async (Key) => {

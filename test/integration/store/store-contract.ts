@@ -226,6 +226,38 @@ export function storeContract(engineName: string, start: () => Promise<Engine>) 
         ).toBe(false);
       });
 
+      it("with known scopes on, a warm read asks for the two secret items only; a deleted space is a 404 at once", async () => {
+        const cached = createDynamoStore(engine.clients.doc, engine.table, { knownScopeTtlMs: 60_000 });
+        const s = await scope();
+        await put({ environmentId: s.environmentId }, "WARM", "env");
+        const keys: number[] = [];
+        const doc = engine.clients.doc;
+        const original = doc.send.bind(doc);
+        (doc as { send: unknown }).send = (
+          cmd: { input?: { RequestItems?: Record<string, { Keys: unknown[] }> } },
+          ...rest: unknown[]
+        ) => {
+          const batch = cmd.input?.RequestItems?.[engine.table];
+          if (batch) keys.push(batch.Keys.length);
+          return (original as (...a: unknown[]) => unknown)(cmd, ...rest);
+        };
+        try {
+          expect((await cached.resolve(s, "WARM")).scopeExists).toBe(true);
+          expect(labelOf((await cached.resolve(s, "WARM")).environment?.envelope)).toBe("env");
+          const foreign = await scope();
+          expect(
+            (await cached.resolve({ environmentId: foreign.environmentId, spaceId: s.spaceId }, "WARM"))
+              .scopeExists,
+          ).toBe(false);
+        } finally {
+          (doc as { send: unknown }).send = original;
+        }
+        expect(keys).toEqual([3, 2, 3]);
+        await cached.deleteSpace(s.spaceId as string);
+        expect((await cached.resolve(s, "WARM")).scopeExists).toBe(false);
+        expect((await cached.listEffective(s, {})).scopeExists).toBe(false);
+      });
+
       it("lists a space's environment and space items page by page, in name order, across both partitions", async () => {
         const s = await scope();
         const envScope = { environmentId: s.environmentId };
