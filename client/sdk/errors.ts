@@ -1,26 +1,16 @@
+import type { ErrorCode, ErrorDetail } from "../../lambdas/core/errors.ts";
+
 /** One problem the service reported: the field or header it is about, and what to do. */
-export interface ErrorDetail {
-  key: string;
-  message: string;
-}
+export type { ErrorDetail };
 
 /**
- * Why a call failed, in terms a caller can act on. `network` and `timeout` mean no answer came back;
- * the rest follow the HTTP status (DESIGN §3).
+ * Why a call failed, in terms a caller can act on: the server's own codes (DESIGN §3), with every 5xx
+ * as `server_error`, plus `network` and `timeout` when no answer came back.
  */
 export type SecretsErrorCode =
+  | Exclude<ErrorCode, "integrity" | "internal">
   | "network"
   | "timeout"
-  | "invalid_input"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "precondition_failed"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "throttled"
-  | "unavailable"
   | "server_error"
   | "unexpected_response";
 

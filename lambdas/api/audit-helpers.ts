@@ -1,4 +1,3 @@
-import type { AuditEntry } from "../core/audit-service.ts";
 import type { AuditEvent, Space, TokenRecord } from "../core/types.ts";
 import type { AppContext, AppDeps, Services } from "./context.ts";
 
@@ -66,15 +65,19 @@ export const scopeTarget = (s: {
   spaceId: s.spaceId ?? undefined,
 });
 
-/** Records a value reveal before the value leaves: if the audit cannot be written, nothing is revealed. */
-export async function auditReveal(
-  c: AppContext,
-  services: Services,
-  entry: Omit<AuditEntry, "requestId" | "outcome">,
-) {
-  await services.audit.record(c.get("principal"), {
-    ...entry,
+/**
+ * Records an admin's value reveal before the value leaves: if the audit cannot be written, nothing is
+ * revealed. Agent reads are the hot path that values exist for and are not audit events (SECURITY.md).
+ */
+export async function auditReveal(c: AppContext, services: Services, target: AuditTarget, detail?: string) {
+  const principal = c.get("principal");
+  if (principal.role !== "admin") return;
+  await services.audit.record(principal, {
+    action: "secret.reveal",
+    target,
     outcome: "success",
+    environmentId: target.environmentId,
     requestId: c.get("requestId"),
+    detail,
   });
 }

@@ -61,27 +61,13 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const reveal = canReadValues(p) && q.reveal !== "false";
       if (q.name !== undefined) {
         const secret = await services.secrets.resolve(scope, q.name, { reveal });
-        if (reveal && p.role === "admin")
-          await auditReveal(c, services, {
-            action: "secret.reveal",
-            target: scopeTarget(secret),
-            environmentId: scope.environmentId,
-          });
+        if (reveal) await auditReveal(c, services, scopeTarget(secret));
         return c.json({ data: [secret] }, 200);
       }
       const page = await services.secrets.listEffective(scope, { reveal, cursor: q.cursor, limit: q.limit });
-      if (reveal && p.role === "admin" && page.items.length) {
-        await auditReveal(c, services, {
-          action: "secret.reveal",
-          target: {
-            type: "scope",
-            id: scope.spaceId ?? scope.environmentId,
-            environmentId: scope.environmentId,
-            spaceId: scope.spaceId,
-          },
-          environmentId: scope.environmentId,
-          detail: `${page.items.length} values`,
-        });
+      if (reveal && page.items.length) {
+        const target = { type: "scope", id: scope.spaceId ?? scope.environmentId, ...scope };
+        await auditReveal(c, services, target, `${page.items.length} values`);
       }
       return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
     },
@@ -143,12 +129,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const stored = await visibleSecret(c, secretId);
       const reveal = canReadValues(p) && c.req.valid("query").reveal !== "false";
       const secret = await services.secrets.get(stored.id, { reveal });
-      if (reveal && p.role === "admin")
-        await auditReveal(c, services, {
-          action: "secret.reveal",
-          target: scopeTarget(secret),
-          environmentId: secret.environmentId,
-        });
+      if (reveal) await auditReveal(c, services, scopeTarget(secret));
       return c.json({ data: secret }, 200);
     },
   );
