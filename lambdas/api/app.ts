@@ -68,7 +68,8 @@ export function createApp(deps: AppDeps): App {
       "/v1/*",
       cors({
         origin: deps.corsOrigin,
-        allowHeaders: ["Authorization", "Content-Type", "If-Match"],
+        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+        exposeHeaders: ["ETag"],
         allowMethods: ["GET", "POST", "PATCH", "DELETE"],
         maxAge: 600,
       }),

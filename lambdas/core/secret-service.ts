@@ -19,6 +19,14 @@ export interface SetSecretResult {
   created: boolean;
 }
 
+/** What a read will show, before anything is decrypted. */
+export interface Lookup {
+  entries: EffectiveEntry[];
+  cursor?: string | undefined;
+  /** A read of one name (`resolve`), not a page. */
+  single: boolean;
+}
+
 export interface ReadOptions {
   /** Decrypt and include values. Off for roles that write but never read. */
   reveal: boolean;
@@ -79,13 +87,8 @@ export class SecretService {
 
   /** The one secret a scope sees for `name`: one store round trip, then one decrypt. */
   async resolve(scope: Scope, name: string, options: ReadOptions): Promise<SecretView> {
-    parse(secretNameSchema, name, "name");
-    const items = await this.store.resolve(scope, name);
-    if (!items.scopeExists) throw scopeNotFound(scope);
-    const entry = pickEffective(items.environment, items.space, scope.spaceId !== undefined);
-    if (!entry) throw notFound("name", `secret ${name} not found in ${describeScope(scope)}`);
-    if (!options.reveal) return toView(entry);
-    return toView(entry, await this.cipher.open(entry.stored.envelope, contextOf(entry.stored)));
+    const [view] = (await this.open(await this.lookup(scope, { name }), options)).items;
+    return view as SecretView;
   }
 
   /**
@@ -93,11 +96,42 @@ export class SecretService {
    * reported on its own row and never hides the others; any other failure fails the whole list.
    */
   async listEffective(scope: Scope, options: ReadOptions & PageRequest): Promise<Page<SecretView>> {
-    const page = await this.store.listEffective(scope, options);
+    return this.open(await this.lookup(scope, options), options);
+  }
+
+  /**
+   * Phase one of a read: what `resolve` (with `name`) or `listEffective` would show, read from the
+   * store without decrypting anything, so a conditional read can stop here (lambdas/api/etag.ts).
+   */
+  async lookup(scope: Scope, query: { name?: string | undefined } & PageRequest): Promise<Lookup> {
+    if (query.name !== undefined) {
+      const name = query.name;
+      parse(secretNameSchema, name, "name");
+      const items = await this.store.resolve(scope, name);
+      if (!items.scopeExists) throw scopeNotFound(scope);
+      const entry = pickEffective(items.environment, items.space, scope.spaceId !== undefined);
+      if (!entry) throw notFound("name", `secret ${name} not found in ${describeScope(scope)}`);
+      return { entries: [entry], single: true };
+    }
+    const page = await this.store.listEffective(scope, { cursor: query.cursor, limit: query.limit });
     if (!page.scopeExists) throw scopeNotFound(scope);
     const entries = mergeEffective(page.environment, scope.spaceId ? page.space : undefined);
-    const items = await Promise.all(entries.map((e) => (options.reveal ? this.openEntry(e) : toView(e))));
-    return { items, cursor: page.cursor };
+    return { entries, cursor: page.cursor, single: false };
+  }
+
+  /** Phase two: the views of a lookup, decrypted when `reveal`. */
+  async open(lookup: Lookup, options: ReadOptions): Promise<Page<SecretView>> {
+    const { entries, cursor } = lookup;
+    if (!options.reveal) return { items: entries.map((e) => toView(e)), cursor };
+    // One name: an integrity failure fails the read; in a list it marks its own row.
+    const items = await Promise.all(
+      entries.map((e) =>
+        lookup.single
+          ? this.cipher.open(e.stored.envelope, contextOf(e.stored)).then((v) => toView(e, v))
+          : this.openEntry(e),
+      ),
+    );
+    return { items, cursor };
   }
 
   /** One stored secret by id (the value at its own scope, not the effective one). */

@@ -3,9 +3,10 @@ import { inScope, MANAGERS, requireRole, requireScope, secretNotFound } from "..
 import { invalid } from "../../core/errors.ts";
 import { canReadValues } from "../../core/principal.ts";
 import { scopeOf } from "../../core/secret-service.ts";
-import type { Scope, StoredSecret } from "../../core/types.ts";
+import type { Scope, SecretView, StoredSecret } from "../../core/types.ts";
 import { auditChange, auditReveal, scopeTarget } from "../audit-helpers.ts";
 import type { App, AppContext, AppDeps } from "../context.ts";
+import { ifNoneMatchHits, secretsEtag } from "../etag.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
   DeletedSchema,
@@ -22,6 +23,19 @@ import {
 
 const SecretParam = z.object({ secretId: z.string().min(1).max(128) });
 const IfMatch = z.object({ "if-match": z.string().max(32).optional() });
+const IfNoneMatch = z.object({
+  "if-none-match": z
+    .string()
+    .max(4096)
+    .optional()
+    .openapi({ description: 'ETags from earlier reads, e.g. "abc", W/"abc" or *: 304 when one matches' }),
+});
+const EtagHeader = {
+  ETag: {
+    description: "Changes whenever anything this caller would see changes; send it back in If-None-Match",
+    schema: { type: "string" as const },
+  },
+};
 const tags = ["secrets"];
 
 /** `If-Match: 3` or `If-Match: "3"` → 3; the body's expectedVersion wins when both are sent. */
@@ -48,8 +62,15 @@ export function secretRoutes(app: App, deps: AppDeps) {
       tags,
       summary:
         "Effective secrets of a scope (environment values with the space's overrides applied); with name, exactly one",
-      request: { query: ListSecretsQuery },
-      responses: { 200: json(list(SecretSchema), "Effective secrets") },
+      request: { query: ListSecretsQuery, headers: IfNoneMatch },
+      responses: {
+        200: { ...json(list(SecretSchema), "Effective secrets"), headers: EtagHeader },
+        304: {
+          description:
+            "Not modified: If-None-Match matched the current ETag; no body, nothing decrypted, no reveal audited",
+          headers: EtagHeader,
+        },
+      },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -59,17 +80,27 @@ export function secretRoutes(app: App, deps: AppDeps) {
         : { environmentId: q.environmentId };
       requireScope(p, scope);
       const reveal = canReadValues(p) && q.reveal !== "false";
-      if (q.name !== undefined) {
-        const secret = await services.secrets.resolve(scope, q.name, { reveal });
-        if (reveal) await auditReveal(c, services, scopeTarget(secret));
-        return c.json({ data: [secret] }, 200);
+      // Metadata first: a matching If-None-Match is answered before anything is decrypted or audited.
+      const lookup = await services.secrets.lookup(scope, q);
+      const etag = secretsEtag(lookup, { scope, name: q.name, reveal });
+      if (ifNoneMatchHits(c.req.valid("header")["if-none-match"], etag)) {
+        // A 304 repeats the caching headers the 200 would carry (RFC 9110 §15.4.5).
+        return c.body(null, 304, { ETag: etag, "Cache-Control": "no-store" });
       }
-      const page = await services.secrets.listEffective(scope, { reveal, cursor: q.cursor, limit: q.limit });
+      const page = await services.secrets.open(lookup, { reveal });
+      // The tag goes on the 200 only: an error after this point must not carry it.
+      if (q.name !== undefined) {
+        const secret = page.items[0] as SecretView;
+        if (reveal) await auditReveal(c, services, scopeTarget(secret));
+        return c.json({ data: [secret] }, 200, { ETag: etag });
+      }
       if (reveal && page.items.length) {
         const target = { type: "scope", id: scope.spaceId ?? scope.environmentId, ...scope };
         await auditReveal(c, services, target, `${page.items.length} values`);
       }
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200, {
+        ETag: etag,
+      });
     },
   );
 
