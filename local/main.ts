@@ -1,6 +1,6 @@
 import { StartupError, startLocalServer } from "./server.ts";
 
-/** `npm start`: PORT (8787), HOST (127.0.0.1), DATA_DIR (.data). */
+/** `npm start`: PORT (8787), HOST (127.0.0.1), DATA_DIR (.data), EVENTS_WEBHOOK_URL (none). */
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a whole number from 0 to 65535, not "${process.env.PORT}"`);
@@ -12,6 +12,9 @@ try {
     port,
     host: process.env.HOST ?? "127.0.0.1",
     dataDir: process.env.DATA_DIR ?? ".data",
+    webhook: process.env.EVENTS_WEBHOOK_URL?.trim()
+      ? { url: process.env.EVENTS_WEBHOOK_URL.trim() }
+      : undefined,
   });
   let stopping = false;
   const stop = async (signal: string) => {

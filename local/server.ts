@@ -18,6 +18,8 @@ import { KNOWN_SCOPE_TTL_MS } from "../lambdas/store/known-scopes.ts";
 import { ensureTable } from "../lambdas/store/table.ts";
 import { serveStatic } from "./static.ts";
 import { VERSION } from "./version.ts";
+import { WebhookEvents, type WebhookTuning } from "./webhook-events.ts";
+import { openWebhookSecret } from "./webhook-signature.ts";
 
 export const LOCAL_TABLE = "scoped-secrets";
 /** How long the local server reuses an authenticated principal (API Gateway's authorizer cache is ≤ 60 s). */
@@ -33,6 +35,10 @@ export interface LocalServerOptions {
   say?: (message: string) => void;
   /** Directory of the built admin UI, served at /. */
   webDir?: string;
+  /** Change events as signed POSTs to `url` (EVENTS_WEBHOOK_URL); tuning and the warning log for tests. */
+  webhook?:
+    | ({ url: string; log?: (line: Record<string, unknown>) => void } & Partial<WebhookTuning>)
+    | undefined;
 }
 
 export interface LocalServer {
@@ -47,6 +53,8 @@ export interface LocalServer {
   dynamo: DynamoClients & { endpoint: string; table: string };
   /** Set on the first start only: the admin token just created (also in DATA_DIR/admin-token). */
   firstAdminToken?: string | undefined;
+  /** The change-event webhook publisher, when EVENTS_WEBHOOK_URL is set. */
+  webhook?: WebhookEvents | undefined;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const say = options.say ?? ((m: string) => process.stderr.write(`${m}\n`));
   const dataDir = resolve(options.dataDir);
   prepareDataDir(dataDir);
+  const webhook = options.webhook ? openWebhook(options.webhook, dataDir, say) : undefined;
   // rotate-key leaves master.key.new until every data key is re-wrapped: starting now would serve
   // values half under one key and half under the other.
   if (existsSync(join(dataDir, "master.key.new")))
@@ -104,7 +113,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // One process serves every request here, so deletes forget known scopes at once.
   const store = createDynamoStore(clients.doc, LOCAL_TABLE, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
   const cache = new DataKeyCache();
-  const services = createServices(store, new EnvelopeCipher(keyring, cache));
+  const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, webhook);
   // Stands in for API Gateway's authorizer cache: a warm read costs one DynamoDB call, not two. Revoking a
   // token here drops the cache at once; only a change made outside this process waits for the TTL.
   services.tokens = new TokenService({
@@ -190,15 +199,52 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     cache,
     dynamo: { ...clients, endpoint, table: LOCAL_TABLE },
     firstAdminToken,
+    webhook,
     async close() {
       if (closed) return;
       closed = true;
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
+      await webhook?.close();
       clients.raw.destroy();
       await db.close();
     },
   };
+}
+
+/** The webhook publisher for EVENTS_WEBHOOK_URL, with its signing secret in DATA_DIR/webhook-secret. */
+function openWebhook(
+  config: NonNullable<LocalServerOptions["webhook"]>,
+  dataDir: string,
+  say: (message: string) => void,
+): WebhookEvents {
+  let url: URL;
+  try {
+    url = new URL(config.url);
+  } catch {
+    throw new StartupError("EVENTS_WEBHOOK_URL is not a URL; set it to http(s)://host[:port]/path");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new StartupError(`EVENTS_WEBHOOK_URL must be an http or https URL, not ${url.protocol}`);
+  let secret: ReturnType<typeof openWebhookSecret>;
+  try {
+    secret = openWebhookSecret(dataDir);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
+  const { url: _, log, ...tuning } = config;
+  const events = new WebhookEvents({
+    ...tuning,
+    url: url.href,
+    secret: secret.secret,
+    userAgent: `scoped-secrets/${VERSION}`,
+    log: log ?? ((line) => process.stderr.write(`${JSON.stringify(line)}\n`)),
+  });
+  // The origin only: a webhook URL's path or query often carries the receiver's own secret.
+  say(
+    `Change events: POST to ${events.target}, signed with the secret in ${secret.path}${secret.created ? " (created now, mode 0600)" : ""}`,
+  );
+  return events;
 }
 
 function prepareDataDir(dataDir: string) {

@@ -128,3 +128,26 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** A fact about a change, published after the write succeeded: names and versions, never a value. */
+export interface ChangeEvent {
+  type: "secret.created" | "secret.updated" | "secret.deleted" | "secret.rolled_back";
+  environmentId: string;
+  /** Absent for a change at the environment itself. */
+  spaceId?: string | undefined;
+  name: string;
+  /** The version the change wrote (a deletion writes a tombstone version). */
+  version: number;
+  /** ISO time of the write. */
+  at: string;
+  /** The token id that made the change. */
+  actor: string;
+}
+
+/**
+ * Where change events go (EventBridge in the cloud, a signed webhook locally). The write is durable
+ * before `publish` is called and stays so whatever it does: adapters log and count their own failures.
+ */
+export interface ChangeEvents {
+  publish(event: ChangeEvent): Promise<void>;
+}

@@ -1,7 +1,15 @@
 import { AppError, invalid, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { type EffectiveEntry, mergeEffective, pickEffective } from "./inheritance.ts";
-import { type Clock, type PageRequest, type SecretCipher, type Store, systemClock } from "./ports.ts";
+import {
+  type ChangeEvent,
+  type ChangeEvents,
+  type Clock,
+  type PageRequest,
+  type SecretCipher,
+  type Store,
+  systemClock,
+} from "./ports.ts";
 import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./schemas.ts";
 import type { Page, Scope, SecretView, StoredSecret, VersionView } from "./types.ts";
 import { parse } from "./validate.ts";
@@ -40,15 +48,26 @@ export class SecretService {
   private readonly store: Store;
   private readonly cipher: SecretCipher;
   private readonly clock: Clock;
+  private readonly events: ChangeEvents | undefined;
 
-  constructor(deps: { store: Store; cipher: SecretCipher; clock?: Clock }) {
+  constructor(deps: {
+    store: Store;
+    cipher: SecretCipher;
+    clock?: Clock;
+    events?: ChangeEvents | undefined;
+  }) {
     this.store = deps.store;
     this.cipher = deps.cipher;
     this.clock = deps.clock ?? systemClock;
+    this.events = deps.events;
   }
 
   /** Creates or updates the value of `name` at exactly this scope (a space value is an override). */
-  async set(input: SetSecretInput): Promise<SetSecretResult> {
+  set(input: SetSecretInput): Promise<SetSecretResult> {
+    return this.setValue(input, false);
+  }
+
+  private async setValue(input: SetSecretInput, rollback: boolean): Promise<SetSecretResult> {
     const name = parse(secretNameSchema, input.name, "name");
     const value = parse(secretValueSchema, input.value, "value");
     if (input.expectedVersion !== undefined)
@@ -76,6 +95,15 @@ export class SecretService {
     const stored = result.secret;
     if (!stored)
       throw new AppError("internal", `secret ${name} was written but could not be read back; retry`);
+    const type = rollback ? "secret.rolled_back" : result.created ? "secret.created" : "secret.updated";
+    await this.emit({
+      type,
+      ...scope,
+      name,
+      version: stored.version,
+      at: stored.updatedAt,
+      actor: input.actor,
+    });
     const envValue = scope.spaceId
       ? await this.store.getCurrent({ environmentId: scope.environmentId }, name)
       : undefined;
@@ -153,14 +181,24 @@ export class SecretService {
   /** Removes the value at its scope, keeping history. A removed space override lets the environment value show. */
   async delete(secretId: string, actor: string, expectedVersion?: number): Promise<{ version: number }> {
     const stored = await this.requireById(secretId);
+    const scope = scopeOf(stored);
+    const now = this.clock.now().toISOString();
     const result = await this.store.write({
-      scope: scopeOf(stored),
+      scope,
       name: stored.name,
       change: { kind: "tombstone" },
       expectedVersion,
       actor,
-      now: this.clock.now().toISOString(),
+      now,
       newId: stored.id,
+    });
+    await this.emit({
+      type: "secret.deleted",
+      ...scope,
+      name: stored.name,
+      version: result.version,
+      at: now,
+      actor,
     });
     return { version: result.version };
   }
@@ -193,7 +231,17 @@ export class SecretService {
         `version ${version} of ${stored.name} records a deletion; choose a version with a value`,
       );
     const value = await this.cipher.open(old.envelope, { ...scope, name: stored.name, version });
-    return this.set({ scope, name: stored.name, value, expectedVersion: stored.version, actor });
+    return this.setValue({ scope, name: stored.name, value, expectedVersion: stored.version, actor }, true);
+  }
+
+  /** After a durable write: a publish that fails never fails the write (adapters log and count it). */
+  private async emit(event: ChangeEvent): Promise<void> {
+    if (!this.events) return;
+    try {
+      await this.events.publish(event);
+    } catch {
+      // The port's adapters report their own failures; the write has already happened.
+    }
   }
 
   private async requireScope(scope: Scope): Promise<void> {

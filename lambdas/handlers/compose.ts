@@ -5,16 +5,25 @@ import pkg from "../../package.json" with { type: "json" };
 import { createApp } from "../api/app.ts";
 import type { App, AppDeps, Services } from "../api/context.ts";
 import { createServices } from "../api/services.ts";
+import type { ChangeEvents } from "../core/ports.ts";
 import { DataKeyCache } from "../crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { KmsKeyring } from "../crypto/kms-keyring.ts";
 import { LocalKeyring } from "../crypto/local-keyring.ts";
+import type { PublishFailure } from "../events/eventbridge-events.ts";
 import { createDynamoStore } from "../store/dynamo-store.ts";
 import { KNOWN_SCOPE_TTL_MS } from "../store/known-scopes.ts";
 import { principalFromAuthorizer } from "./authorizer-context.ts";
 import { dynamoClientsFor, readApiEnv } from "./env.ts";
-import { apiTelemetry, createLogger, createMetrics, errorSummary, keyMetricsRecorder } from "./telemetry.ts";
+import {
+  apiTelemetry,
+  changeEventFailureReporter,
+  createLogger,
+  createMetrics,
+  errorSummary,
+  keyMetricsRecorder,
+} from "./telemetry.ts";
 
 /** Everything the API function holds for its lifetime; built once per cold start. */
 export interface ApiRuntime {
@@ -33,7 +42,8 @@ export interface ComposeOptions {
 }
 
 /**
- * Composes the API for Lambda from the environment: TABLE_NAME and KEY_ARN (KMS) in the cloud;
+ * Composes the API for Lambda from the environment: TABLE_NAME and KEY_ARN (KMS) in the cloud, and
+ * EVENT_BUS_NAME on the writer for change events;
  * LOCAL_MASTER_KEY_FILE (LocalKeyring) and DYNAMODB_ENDPOINT for tests and local runs. The caller is whoever
  * the API Gateway authorizer says it is.
  */
@@ -51,7 +61,11 @@ export async function composeApi(
   const { doc } = dynamoClientsFor(env);
   // A scope deleted by another instance reads as existing here for at most KNOWN_SCOPE_TTL_MS (SECURITY.md).
   const store = createDynamoStore(doc, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
-  const services = createServices(store, new EnvelopeCipher(keyring, cache));
+  // Only the writer has EVENT_BUS_NAME (and the PutEvents grant); the reader never loads the client.
+  const events = env.EVENT_BUS_NAME
+    ? await eventBridgeEvents(env.EVENT_BUS_NAME, env.AWS_REGION, changeEventFailureReporter(logger, metrics))
+    : undefined;
+  const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, events);
 
   const deps: AppDeps = {
     services,
@@ -63,4 +77,18 @@ export async function composeApi(
       logger.error("unexpected error", { requestId, error: errorSummary(error) }),
   };
   return { app: createApp(deps), services, keyring, cache, logger, metrics };
+}
+
+/** The EventBridge publisher, imported on demand: the bundle then evaluates the client's code only where it is used. */
+async function eventBridgeEvents(
+  busName: string,
+  region: string | undefined,
+  onFailure: (failure: PublishFailure) => void,
+): Promise<ChangeEvents> {
+  const [{ EventBridgeClient }, { EventBridgeEvents }] = await Promise.all([
+    import("@aws-sdk/client-eventbridge"),
+    import("../events/eventbridge-events.ts"),
+  ]);
+  const client = new EventBridgeClient({ ...(region ? { region } : {}), maxAttempts: 2 });
+  return new EventBridgeEvents(client, busName, { onFailure });
 }

@@ -17,6 +17,8 @@ const ApiEnvSchema = TableEnvSchema.extend({
   KEY_ARN: optionalText,
   /** Tests and local runs: a LocalKeyring master key file instead of KMS. */
   LOCAL_MASTER_KEY_FILE: optionalText,
+  /** The EventBridge bus for change events (set on the writer only); without it no events are sent. */
+  EVENT_BUS_NAME: optionalText,
 }).refine((e) => e.KEY_ARN !== undefined || e.LOCAL_MASTER_KEY_FILE !== undefined, {
   message: "set KEY_ARN (the KMS key) or LOCAL_MASTER_KEY_FILE (a local master key)",
   path: ["KEY_ARN"],

@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { RequestLog } from "../api/context.ts";
 import type { DataKeyCache } from "../crypto/data-key-cache.ts";
 import type { KeyringStats } from "../crypto/keyring.ts";
+import type { PublishFailure } from "../events/eventbridge-events.ts";
 
 /** Names the functions emit and the stack's dashboard and alarms read: one definition for both sides. */
 export const TELEMETRY = {
@@ -17,6 +18,7 @@ export const TELEMETRY = {
     authorizerAllows: "AuthorizerAllows",
     authorizerDenials: "AuthorizerDenials",
     authorizerErrors: "AuthorizerErrors",
+    changeEventFailures: "ChangeEventPublishFailures",
   },
 } as const;
 
@@ -68,6 +70,19 @@ export function errorSummary(error: unknown): Record<string, string | number | u
     code: str(e.code),
     cause: str(e.cause?.name),
     causeStatus: e.cause?.$metadata?.httpStatusCode,
+  };
+}
+
+/**
+ * A change event that did not reach the bus: a warning line (names and versions, never a value) and a
+ * metric published at once, so a frozen or recycled instance cannot lose the count. The write stands.
+ */
+export function changeEventFailureReporter(logger: Logger, metrics: Metrics) {
+  return ({ event, error }: PublishFailure): void => {
+    const { type, environmentId, spaceId, name, version } = event;
+    logger.warn("change event not published", { type, environmentId, spaceId, name, version, error });
+    metrics.addMetric(TELEMETRY.metrics.changeEventFailures, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestLog } from "../../lambdas/api/context.ts";
-import { type LocalServer, startLocalServer } from "../../local/server.ts";
+import { type LocalServer, type LocalServerOptions, startLocalServer } from "../../local/server.ts";
 
 export interface TestServer extends LocalServer {
   /** The first-start admin token. */
@@ -24,7 +24,7 @@ export interface TestServer extends LocalServer {
 
 /** The real local server on a random loopback port with a fresh temporary DATA_DIR. */
 export async function startTestServer(
-  options: { dataDir?: string; webDir?: string } = {},
+  options: { dataDir?: string; webDir?: string; webhook?: LocalServerOptions["webhook"] } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "ss-data-"));
   const logs: RequestLog[] = [];
@@ -36,6 +36,7 @@ export async function startTestServer(
     log: (l) => logs.push(l),
     say: (m) => messages.push(m),
     ...(options.webDir ? { webDir: options.webDir } : {}),
+    ...(options.webhook ? { webhook: options.webhook } : {}),
   });
   const adminToken =
     server.firstAdminToken ?? (await import("../../local/server.ts")).readAdminToken(dataDir) ?? "";
