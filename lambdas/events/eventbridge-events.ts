@@ -49,14 +49,25 @@ export class EventBridgeEvents implements ChangeEvents {
         },
       ],
     });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await this.client.send(command, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+      const abort = new AbortController();
+      // The signal cancels the HTTP request; the race bounds the wait whatever the client does with it.
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abort.abort();
+          reject(Object.assign(new Error("PutEvents timed out"), { name: "TimeoutError" }));
+        }, this.timeoutMs);
+      });
+      const result = await Promise.race([this.client.send(command, { abortSignal: abort.signal }), timedOut]);
       // PutEvents reports a rejected entry in the response, not as an exception.
       const entry = result.Entries?.[0];
       if ((result.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode)
         this.options.onFailure({ event, error: entry?.ErrorCode ?? "FailedEntry" });
     } catch (e) {
       this.options.onFailure({ event, error: errorName(e) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
