@@ -69,6 +69,21 @@ describe("npm run bench (smoke: tiny counts)", () => {
     ]);
   });
 
+  it("writes with a dead or hung webhook receiver run beside writes without one, and every event is accounted for", () => {
+    expect(r.deadReceiver.rows.map((row) => row.what)).toEqual([
+      "POST /v1/secrets, no webhook",
+      "POST /v1/secrets, dead receiver (connection refused)",
+      "POST /v1/secrets, hung receiver (never answers)",
+    ]);
+    for (const row of r.deadReceiver.rows)
+      expect(row.rounds.every((x) => x.errors === 0 && x.ops > 0)).toBe(true);
+    expect(r.deadReceiver.ratios).toHaveLength(2);
+    for (const x of r.deadReceiver.ratios) expect(Number.isFinite(x.ratio)).toBe(true);
+    // Nothing was delivered; nothing is left queued after the servers stopped.
+    for (const stats of Object.values(r.deadReceiver.webhook))
+      expect(stats).toMatchObject({ delivered: 0, queued: 0 });
+  });
+
   it("bundles both functions and imports and invokes them under Node 24", () => {
     expect(r.lambda.bundles.map((b) => b.name)).toEqual(["api", "authorizer"]);
     for (const b of r.lambda.bundles) {

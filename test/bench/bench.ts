@@ -4,6 +4,7 @@ import { PRINCIPAL_CACHE_MS } from "../../local/server.ts";
 import { type CallsResult, measureCalls } from "./calls.ts";
 import type { LoadSettings } from "./compare.ts";
 import { type CostModel, costModel, DEFAULT_SCENARIO, PRICES } from "./cost.ts";
+import { type DeadReceiverResult, measureDeadReceiver } from "./dead-receiver.ts";
 import { startBenchServer } from "./fixture.ts";
 import { type HotPathResult, measureHotPath } from "./hot-path.ts";
 import { type LambdaResult, measureLambda } from "./lambda.ts";
@@ -15,6 +16,8 @@ import { measureWrites, type WritesResult } from "./writes.ts";
 export interface BenchSettings {
   hot: LoadSettings;
   writes: LoadSettings;
+  /** Sets with no webhook, a dead and a hung webhook receiver (local change events). */
+  deadReceiver: LoadSettings;
   /** Warm reads counted for the per-read call figures (≥ 1,000 in a full run). */
   warmReads: number;
   lambda: { coldSamples: number; warmInvocations: number };
@@ -25,6 +28,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   hot: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 3 },
   writes: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 2 },
+  deadReceiver: { concurrencies: [16], durationSec: 2, warmupSec: 1, rounds: 2 },
   warmReads: 1000,
   lambda: { coldSamples: 7, warmInvocations: 500 },
   scale: { sizes: [10, 1000, 10_000], readSec: 2, listBudgetMs: 1500 },
@@ -34,6 +38,7 @@ export const FULL: BenchSettings = {
 export const SMOKE: BenchSettings = {
   hot: { concurrencies: [2], durationSec: 1, warmupSec: 0, rounds: 1, amount: 200 },
   writes: { concurrencies: [2], durationSec: 1, warmupSec: 0, rounds: 1, amount: 40 },
+  deadReceiver: { concurrencies: [2], durationSec: 1, warmupSec: 0, rounds: 1, amount: 20 },
   warmReads: 30,
   lambda: { coldSamples: 1, warmInvocations: 10 },
   scale: { sizes: [5, 40], readSec: 1, readAmount: 50, listBudgetMs: 0 },
@@ -55,6 +60,7 @@ export interface BenchResults {
   calls: CallsResult;
   hotPath: HotPathResult;
   writes: WritesResult;
+  deadReceiver: DeadReceiverResult;
   lambda: LambdaResult;
   scale: ScaleResult;
   cost: CostModel & { prices: typeof PRICES };
@@ -73,6 +79,8 @@ export async function runBench(settings: BenchSettings, progress: Progress): Pro
     const hotPath = await measureHotPath(bench, settings.hot, progress);
     progress.section("write path: service sets vs bare PutItem");
     const writes = await measureWrites(bench, settings.writes, progress);
+    progress.section("write path with change events: no webhook vs a dead and a hung receiver");
+    const deadReceiver = await measureDeadReceiver(settings.deadReceiver, progress);
     progress.section("Lambda: bundle sizes, cold import, warm invocations (Node 24)");
     const lambda = await measureLambda(bench, settings.lambda, progress);
     progress.section("scale: read and list latency as a scope grows");
@@ -113,6 +121,7 @@ export async function runBench(settings: BenchSettings, progress: Progress): Pro
       calls,
       hotPath,
       writes,
+      deadReceiver,
       lambda,
       scale,
       cost: { ...cost, prices: PRICES },

@@ -106,6 +106,15 @@ export function toMarkdown(r: BenchResults): string {
       `DynamoDB calls per set: ${JSON.stringify(r.writes.dynamoPerWrite)}; keyring calls per set: ${r.writes.keyringCallsPerWrite}.`,
   );
 
+  out.push("\n### Write path with local change events (EVENTS_WEBHOOK_URL)\n");
+  out.push(comparedTable(r.deadReceiver.rows, "sets"));
+  out.push(
+    `\nWith that receiver ÷ without a webhook: ${r.deadReceiver.ratios.map((x) => `c=${x.concurrency} ${x.receiver}: ${x.ratio}`).join(" · ")}. ` +
+      `Events: ${Object.entries(r.deadReceiver.webhook)
+        .map(([k, s]) => `${k}: ${s.failed} failed, ${s.dropped} dropped, ${s.retries} retries`)
+        .join("; ")}.`,
+  );
+
   const l = r.lambda;
   out.push("\n### Lambda bundles (esbuild, as infra/bundling.ts builds them)\n");
   out.push(
