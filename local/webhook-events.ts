@@ -84,13 +84,18 @@ export class WebhookEvents implements ChangeEvents {
     return Promise.resolve();
   }
 
-  /** Starts the delivery loop unless it runs; restarts it if an event arrived as it was finishing. */
+  /**
+   * Starts the delivery loop unless it runs (on a later turn of the event loop, so not even signing or
+   * opening the request happens on the write's path); restarts it if an event arrived as it finished.
+   */
   private kick(): void {
     if (this.running || this.queue.length === 0 || this.stopping.signal.aborted) return;
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      this.kick();
-    });
+    this.running = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.run())
+      .finally(() => {
+        this.running = undefined;
+        this.kick();
+      });
   }
 
   stats(): WebhookStats {
