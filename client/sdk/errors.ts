@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorDetail } from "../../lambdas/core/errors.ts";
+import type { ErrorCode, ErrorDetail } from "./api-types.ts";
 
 /** One problem the service reported: the field or header it is about, and what to do. */
 export type { ErrorDetail };

@@ -1,4 +1,4 @@
-import type { Secret } from "../../lambdas/api/schemas.ts";
+import type { Secret } from "./api-types.ts";
 
 interface Entry {
   secret: Secret;

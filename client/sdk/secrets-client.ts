@@ -9,7 +9,7 @@ import type {
   Space,
   Token,
   WhoAmI,
-} from "../../lambdas/api/schemas.ts";
+} from "./api-types.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
