@@ -25,7 +25,15 @@ export {
   type WhoAmI,
 } from "./sdk/api-types.ts";
 export { type ErrorDetail, SecretsError, type SecretsErrorCode } from "./sdk/errors.ts";
+export type {
+  ChangeCallback,
+  SecretChange,
+  SecretsChangeEvent,
+  SecretsWatch,
+  WatchOptions,
+} from "./sdk/secret-watch.ts";
 export {
+  DEFAULT_REFRESH_MS,
   describeScope,
   type ResolvedSecret,
   type Scope,

@@ -12,7 +12,9 @@ export type SecretsErrorCode =
   | "network"
   | "timeout"
   | "server_error"
-  | "unexpected_response";
+  | "unexpected_response"
+  /** A token would have gone over plain http:// to another machine (allowInsecureHttp). */
+  | "insecure_transport";
 
 export interface SecretsErrorInit {
   code: SecretsErrorCode;
