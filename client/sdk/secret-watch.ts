@@ -111,6 +111,7 @@ export class SecretWatcher implements SecretsWatch {
       this.report(e);
     } finally {
       if (!this.stopped) {
+        if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.tick(), this.options.intervalMs);
       }
     }
