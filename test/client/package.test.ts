@@ -193,6 +193,46 @@ export const isError = (e: unknown): boolean => e instanceof SecretsError && e.s
     ]);
     expect({ code: exec.status, out: exec.stdout }).toEqual({ code: 0, out: "true" });
 
+    writeFileSync(
+      join(project, "listener.mjs"),
+      `export default function (listener) {
+  listener.on("**", async (event) => { await event.secrets("SLACK_TOKEN"); });
+}
+`,
+    );
+    const listen = await run(["listen", "listener.mjs", "-e", "us_env_123", "-s", "us_spa_123"]);
+    expect(listen.status).toBe(0);
+    expect(listen.stderr).toContain('event.secrets("SLACK_TOKEN") in space us_spa_123');
+    expect(listen.stderr).not.toContain("xoxb-");
+
+    // Without a TypeScript-aware node, a .ts listener gets a way forward rather than a stack trace.
+    if (!(process.features as { typescript?: unknown }).typescript) {
+      writeFileSync(join(project, "listener.ts"), "export default (listener: unknown): void => {};\n");
+      const ts = await run(["listen", "listener.ts", "-e", "us_env_123"]);
+      expect(ts.status).toBe(2);
+      expect(ts.stderr).toContain("this node runs JavaScript only");
+    }
+
+    const help = await run(["--help"]);
+    const commands = [...help.stdout.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        "env",
+        "space",
+        "set",
+        "get",
+        "ls",
+        "rm",
+        "history",
+        "rollback",
+        "token",
+        "exec",
+        "import",
+        "export",
+        "listen",
+      ]),
+    );
+
     for (const ops of ["bootstrap", "rotate-key"]) {
       const r = await run([ops]);
       expect(r.status).toBe(2);
