@@ -6,4 +6,4 @@ import { register } from "tsx/esm/api";
 
 register();
 registerCjs();
-await import("../client/cli/main.ts");
+await import("../ops/main.ts");

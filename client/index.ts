@@ -1,13 +1,3 @@
-export type {
-  AuditEvent,
-  CreatedToken,
-  Environment,
-  Secret,
-  SecretVersion,
-  Space,
-  Token,
-  WhoAmI,
-} from "../lambdas/api/schemas.ts";
 export {
   type DispatchInput,
   type EventContext,
@@ -19,8 +9,31 @@ export {
   type SecretsOptions,
 } from "./listener/listener.ts";
 export { matchTopic } from "./listener/topic.ts";
-export { type ErrorDetail, SecretsError, type SecretsErrorCode } from "./sdk/errors.ts";
 export {
+  type AuditEvent,
+  type CreatedToken,
+  type CreateTokenRequest,
+  type Environment,
+  type ErrorCode,
+  type Role,
+  SECRET_NAME_PATTERN,
+  type Secret,
+  type SecretVersion,
+  type SetSecretRequest,
+  type Space,
+  type Token,
+  type WhoAmI,
+} from "./sdk/api-types.ts";
+export { type ErrorDetail, SecretsError, type SecretsErrorCode } from "./sdk/errors.ts";
+export type {
+  ChangeCallback,
+  SecretChange,
+  SecretsChangeEvent,
+  SecretsWatch,
+  WatchOptions,
+} from "./sdk/secret-watch.ts";
+export {
+  DEFAULT_REFRESH_MS,
   describeScope,
   type ResolvedSecret,
   type Scope,

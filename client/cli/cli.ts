@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { isLoopbackUrl } from "../sdk/http.ts";
 import { SecretsClient, type SecretsClientOptions } from "../sdk/secrets-client.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -70,7 +71,14 @@ export class Cli {
     const { url, token, tokenHint } = this.config(command);
     if (!token) throw new CliError(`no token: ${tokenHint}`, EXIT.auth);
     try {
-      return new SecretsClient({ baseUrl: url, token, fetch: this.io.fetch, env: {}, ...options });
+      return new SecretsClient({
+        baseUrl: url,
+        token,
+        fetch: this.io.fetch,
+        env: {},
+        allowInsecureHttp: ["1", "true"].includes(this.io.env.SCOPED_SECRETS_ALLOW_HTTP ?? ""),
+        ...options,
+      });
     } catch (e) {
       throw new CliError(`${(e as Error).message} (got ${JSON.stringify(url)})`, EXIT.usage);
     }
@@ -89,14 +97,8 @@ export class Cli {
   }
 }
 
-export function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
-}
+/** A URL on this machine (localhost, 127.0.0.0/8, ::1): the SDK's own test. */
+export const isLoopback = isLoopbackUrl;
 
 function readToken(file: string): string | undefined {
   try {

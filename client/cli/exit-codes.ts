@@ -30,7 +30,7 @@ export class CliError extends Error {
 export function exitCodeFor(e: SecretsError): number {
   if (e.code === "not_found") return EXIT.notFound;
   if (e.code === "unauthorized" || e.code === "forbidden") return EXIT.auth;
-  if (e.status === 0 && e.code === "invalid_input") return EXIT.usage;
+  if (e.status === 0 && (e.code === "invalid_input" || e.code === "insecure_transport")) return EXIT.usage;
   if (e.status === 0 || e.status >= 500 || e.code === "throttled" || e.code === "unavailable")
     return EXIT.unavailable;
   return EXIT.failed;

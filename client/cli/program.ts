@@ -1,25 +1,35 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { Cli, type CliIo, DEFAULT_URL } from "./cli.ts";
-import { registerBootstrap } from "./commands/bootstrap.ts";
 import { registerExec } from "./commands/exec.ts";
 import { registerListen } from "./commands/listen.ts";
-import { registerRotateKey } from "./commands/rotate-key.ts";
 import { registerScopes } from "./commands/scopes.ts";
 import { registerSecrets } from "./commands/secrets.ts";
 import { registerTokens } from "./commands/tokens.ts";
 import { registerTransfer } from "./commands/transfer.ts";
 import { CliError, EXIT, exitCodeFor, isSecretsError } from "./exit-codes.ts";
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+/** The package's version: its package.json is one level up from the sources (cli/) and two from dist/cli/. */
+const VERSION = ((): string => {
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as Record<string, string>;
+      if (pkg.name === "@scoped-secrets/client" && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return "unknown";
+})();
+
+/** Adds commands to the program (the root package adds its ops commands: bootstrap, rotate-key). */
+export type ProgramExtension = (program: Command, cli: Cli) => void;
 
 /**
  * The `scoped-secrets` commander program, writing through `cli.io`. Commander's own exits become
  * thrown CommanderErrors (exitOverride), which runCli turns into exit codes.
  */
-export function buildProgram(cli: Cli): Command {
+export function buildProgram(cli: Cli, extend?: ProgramExtension): Command {
   const program = new Command("scoped-secrets")
     .description("Scoped, envelope-encrypted secrets for event-driven integrations")
     .version(VERSION, "-V, --version")
@@ -53,8 +63,7 @@ Examples:
   registerExec(program, cli);
   registerTransfer(program, cli);
   registerListen(program, cli);
-  registerBootstrap(program);
-  registerRotateKey(program);
+  extend?.(program, cli);
   return program;
 }
 
@@ -71,15 +80,33 @@ export function processIo(): CliIo {
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves with the exit code; never calls process.exit. */
-export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: Partial<CliIo> = {},
+  extend?: ProgramExtension,
+): Promise<number> {
   const cli = new Cli({ ...processIo(), ...io }, argv);
-  const program = buildProgram(cli);
+  const program = buildProgram(cli, extend);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return cli.exitCode;
   } catch (e) {
     return failure(cli, e, Boolean(program.opts().json));
   }
+}
+
+/** The process entry point: runs the CLI on process.argv and exits with its code. */
+export async function main(extend?: ProgramExtension): Promise<void> {
+  // `scoped-secrets ls | head`: the reader went away; stop quietly, as other command-line tools do.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  const code = await runCli(process.argv.slice(2), {}, extend);
+  process.exitCode = code;
+  // A listener module may leave timers or sockets open; the run is over, so do not wait for them.
+  setTimeout(() => process.exit(code), 200).unref();
 }
 
 function failure(cli: Cli, e: unknown, json: boolean): number {

@@ -1,4 +1,4 @@
-import type { Secret } from "../../lambdas/api/schemas.ts";
+import type { Secret } from "../sdk/api-types.ts";
 import { type ResolvedSecret, type Scope, SecretsClient } from "../sdk/secrets-client.ts";
 import { matchTopic } from "./topic.ts";
 

@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorDetail } from "../../lambdas/core/errors.ts";
+import type { ErrorCode, ErrorDetail } from "./api-types.ts";
 
 /** One problem the service reported: the field or header it is about, and what to do. */
 export type { ErrorDetail };
@@ -12,7 +12,9 @@ export type SecretsErrorCode =
   | "network"
   | "timeout"
   | "server_error"
-  | "unexpected_response";
+  | "unexpected_response"
+  /** A token would have gone over plain http:// to another machine (allowInsecureHttp). */
+  | "insecure_transport";
 
 export interface SecretsErrorInit {
   code: SecretsErrorCode;

@@ -12,6 +12,8 @@ export interface TransportOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   fetch: typeof fetch;
+  /** Send the token over plain http:// to another machine anyway (default: refuse). */
+  allowInsecureHttp?: boolean;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -26,9 +28,12 @@ export interface RequestSpec {
 }
 
 export interface ApiResponse<T> {
+  /** 304 when the request's If-None-Match matched: then `data` is undefined. */
   status: number;
   data: T;
   cursor?: string | undefined;
+  /** The response's ETag, for a later If-None-Match. */
+  etag?: string | undefined;
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
@@ -48,6 +53,7 @@ export class Transport {
     url.password = "";
     this.displayUrl = url.toString().replace(/\/+$/, "");
     this.base = options.baseUrl.replace(/\/+$/, "");
+    if (options.token) assertSafeTransport(options.baseUrl, options.allowInsecureHttp);
   }
 
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
@@ -65,6 +71,10 @@ export class Transport {
         }
         throw error;
       }
+      if (res.status === 304) {
+        await res.body?.cancel();
+        return { status: 304, data: undefined as T, etag: res.headers.get("etag") ?? undefined };
+      }
       if (res.ok) return this.parse<T>(spec, res);
       const body = await res.json().catch(() => undefined);
       if (attempt < maxAttempts && RETRY_STATUS.has(res.status)) {
@@ -77,7 +87,10 @@ export class Transport {
 
   private send(spec: RequestSpec): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (this.options.token) {
+      assertSafeTransport(this.base, this.options.allowInsecureHttp);
+      headers.authorization = `Bearer ${this.options.token}`;
+    }
     let body: string | undefined;
     if (spec.body !== undefined) {
       headers["content-type"] = "application/json";
@@ -105,7 +118,12 @@ export class Transport {
         `${this.displayUrl} answered ${spec.method} ${spec.path} with something that is not a scoped-secrets response; check SCOPED_SECRETS_URL`,
         { code: "unexpected_response", status: res.status, method: spec.method, path: spec.path },
       );
-    return { status: res.status, data: body.data as T, cursor: body.cursor };
+    return {
+      status: res.status,
+      data: body.data as T,
+      cursor: body.cursor,
+      etag: res.headers.get("etag") ?? undefined,
+    };
   }
 
   private httpError(spec: RequestSpec, status: number, body: unknown): SecretsError {
@@ -148,6 +166,35 @@ export class Transport {
     if (Number.isFinite(seconds) && seconds > 0) ms = Math.min(this.options.retryMaxMs, seconds * 1000);
     return (this.options.sleep ?? defaultSleep)(ms);
   }
+}
+
+/** True for a URL whose host is this machine: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.toLowerCase().replace(/\.$/, "");
+    return (
+      host === "localhost" ||
+      host.endsWith(".localhost") ||
+      host === "[::1]" ||
+      /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A bearer token sent over plain http:// can be read (and replayed) by anyone on the path. Refuse it
+ * unless the server is on this machine, or the caller said so (allowInsecureHttp /
+ * SCOPED_SECRETS_ALLOW_HTTP=1, e.g. behind a TLS-terminating sidecar on a private network).
+ */
+export function assertSafeTransport(baseUrl: string, allowInsecureHttp: boolean | undefined): void {
+  if (allowInsecureHttp || !/^http:/i.test(baseUrl) || isLoopbackUrl(baseUrl)) return;
+  const url = new URL(baseUrl);
+  throw new SecretsError(
+    `refusing to send a token over plain http:// to ${url.host}: use https://, or allow it with { allowInsecureHttp: true } or SCOPED_SECRETS_ALLOW_HTTP=1 if the network path is trusted`,
+    { code: "insecure_transport", status: 0 },
+  );
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

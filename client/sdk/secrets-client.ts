@@ -9,10 +9,11 @@ import type {
   Space,
   Token,
   WhoAmI,
-} from "../../lambdas/api/schemas.ts";
+} from "./api-types.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
+import { type ChangeCallback, type SecretsWatch, SecretWatcher, type WatchOptions } from "./secret-watch.ts";
 
 /** An environment, or a space inside it. */
 export interface Scope {
@@ -47,7 +48,11 @@ export interface SecretsClientOptions {
   retryBaseMs?: number;
   /** Longest wait between attempts, also the cap on Retry-After. Default 5 s. */
   retryMaxMs?: number;
-  /** Keep `get` results in memory this long. Default 0 (off): every read asks the service. */
+  /**
+   * How long `get` serves a result from memory before asking again. Asking again is a conditional
+   * request (If-None-Match): an unchanged secret costs a 304 with no body, nothing decrypted. So a
+   * changed value is seen within this interval. Default 30 s; 0: every `get` asks the service in full.
+   */
   cacheTtlMs?: number;
   /**
    * When the service cannot be reached (network error, timeout, 429, 502-504 after retries), serve the
@@ -60,7 +65,15 @@ export interface SecretsClientOptions {
   fetch?: typeof fetch;
   /** Where the defaults are read from. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Send the token over plain http:// to a host other than this machine. Off by default: anyone on
+   * the path could read it. Default: true when SCOPED_SECRETS_ALLOW_HTTP=1.
+   */
+  allowInsecureHttp?: boolean;
 }
+
+/** How long `get` trusts what it read before revalidating it (cacheTtlMs) and how often watch polls. */
+export const DEFAULT_REFRESH_MS = 30_000;
 
 interface ListQuery {
   cursor?: string | undefined;
@@ -108,37 +121,45 @@ export class SecretsClient {
       retryBaseMs: options.retryBaseMs ?? 200,
       retryMaxMs: options.retryMaxMs ?? 5_000,
       fetch: options.fetch ?? globalThis.fetch,
+      allowInsecureHttp:
+        options.allowInsecureHttp ?? ["1", "true"].includes(env.SCOPED_SECRETS_ALLOW_HTTP ?? ""),
     });
-    this.cacheTtlMs = options.cacheTtlMs ?? 0;
+    this.cacheTtlMs = Math.max(0, options.cacheTtlMs ?? DEFAULT_REFRESH_MS);
     this.staleIfError = Boolean(options.staleIfError);
     this.staleMaxAgeMs = typeof options.staleIfError === "object" ? options.staleIfError.maxAgeMs : undefined;
     this.onStale = options.onStale;
   }
 
-  /** The effective secret `name` in a scope (a space's override, else its environment's value): one request. */
+  /**
+   * The effective secret `name` in a scope (a space's override, else its environment's value): one
+   * request, or none while the cached result is younger than cacheTtlMs (then a conditional one).
+   */
   async get(name: string, scope: Scope): Promise<ResolvedSecret> {
     const key = SecretMemory.key(name, scope.environmentId, scope.spaceId);
-    if (this.cacheTtlMs > 0) {
-      const hit = this.cache.get(key, this.cacheTtlMs);
-      if (hit) return hit;
-    }
+    const cached = this.cacheTtlMs > 0 ? this.cache.peek(key, this.cacheTtlMs) : undefined;
+    if (cached?.fresh) return cached.secret;
     try {
-      const { data } = await this.request<Secret[]>({
+      const res = await this.request<Secret[]>({
         method: "GET",
         path: "/v1/secrets",
         query: { environmentId: scope.environmentId, spaceId: scope.spaceId, name },
+        ...(cached?.etag ? { headers: { "if-none-match": cached.etag } } : {}),
       });
-      const secret = data[0];
+      if (res.status === 304 && cached) {
+        this.cache.touch(key);
+        if (this.staleIfError && cached.secret.value !== undefined) this.lastGood.set(key, cached.secret);
+        return cached.secret;
+      }
+      const secret = res.data?.[0];
       if (!secret || secret.name !== name) throw notFound(name, scope);
-      if (this.cacheTtlMs > 0) this.cache.set(key, secret);
+      if (this.cacheTtlMs > 0) this.cache.set(key, secret, res.etag);
       if (this.staleIfError && secret.value !== undefined) this.lastGood.set(key, secret);
       return secret;
     } catch (e) {
       if (!(e instanceof SecretsError)) throw e;
       if (e.status === 401 || e.status === 403) {
         // The token is no longer good (or never was for this scope): forget everything it read.
-        this.lastGood.clear();
-        this.cache.clear();
+        this.forgetAll();
       } else if (e.status === 404) {
         this.lastGood.delete(key);
         this.cache.delete(key);
@@ -152,6 +173,40 @@ export class SecretsClient {
       }
       throw e;
     }
+  }
+
+  /**
+   * Calls `callback` with the names (and versions, never values) whose effective secret in `scope`
+   * changed: added, changed (a new version, a rollback, an override added or removed) or removed. Polls
+   * every `intervalMs` (default: cacheTtlMs, else 30 s) with conditional requests without values, so an
+   * unchanged scope costs one 304 per poll. A change also drops those names from `get`'s cache. The
+   * watch keeps the process alive until `stop()`.
+   */
+  watch(scope: Scope, callback: ChangeCallback, options: WatchOptions = {}): SecretsWatch {
+    const intervalMs = options.intervalMs ?? (this.cacheTtlMs || DEFAULT_REFRESH_MS);
+    if (!(intervalMs > 0))
+      throw new RangeError("watch: intervalMs must be a positive number of milliseconds");
+    return new SecretWatcher(
+      scope,
+      (cursor, etag) =>
+        this.request<Secret[]>({
+          method: "GET",
+          path: "/v1/secrets",
+          query: { environmentId: scope.environmentId, spaceId: scope.spaceId, reveal: "false", cursor },
+          ...(etag ? { headers: { "if-none-match": etag } } : {}),
+        }).catch((e: unknown) => {
+          if (e instanceof SecretsError && (e.status === 401 || e.status === 403)) this.forgetAll();
+          throw e;
+        }),
+      callback,
+      {
+        ...options,
+        intervalMs,
+        onChange: (names) => {
+          for (const n of names) this.cache.delete(SecretMemory.key(n, scope.environmentId, scope.spaceId));
+        },
+      },
+    );
   }
 
   /** The value of `get`; fails clearly when the token's role may not read values (operator). */
@@ -285,6 +340,11 @@ export class SecretsClient {
   /** `{ ok: true, version }` when the service is up; needs no token. */
   async health(): Promise<{ ok: true; version: string }> {
     return (await this.request<{ ok: true; version: string }>({ method: "GET", path: "/v1/health" })).data;
+  }
+
+  private forgetAll(): void {
+    this.lastGood.clear();
+    this.cache.clear();
   }
 
   private request<T>(spec: RequestSpec) {

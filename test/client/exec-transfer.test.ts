@@ -90,11 +90,17 @@ describe("exec", () => {
     expect(missing.err).toContain("not found in environment x_env: NOPE");
   });
 
-  it("refuses names that change how a process runs, unless --allow-unsafe-names", async () => {
-    const refused = await run(["exec", "-e", "x_env", "--", ...node("process.exit(0)")]);
-    expect(refused.code).toBe(EXIT.usage);
-    expect(refused.err).toContain("refusing to set LD_PRELOAD");
-    expect(refused.out).toBe("");
+  it("withholds names that change how a process runs, unless named with --only and --allow-unsafe-names", async () => {
+    const withheld = await run([
+      "exec",
+      "-e",
+      "x_env",
+      "--",
+      ...node("process.stdout.write(process.env.LD_PRELOAD ?? 'none')"),
+    ]);
+    expect(withheld.code).toBe(0);
+    expect(withheld.out).toBe("none");
+    expect(withheld.err).toContain("withheld LD_PRELOAD: dynamic loader");
     const allowed = await run([
       "exec",
       "-e",

@@ -81,3 +81,13 @@ export async function setSecret(
   if (res.status !== 200 && res.status !== 201) throw new Error(`set ${name}: ${res.status}`);
   return res.body.data.id as string;
 }
+
+/** The module specifiers a JavaScript or TypeScript file imports or re-exports (static, side-effect and dynamic). */
+export function importSpecifiers(source: string): string[] {
+  const patterns = [
+    /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']/gm,
+    /^\s*import\s*["']([^"']+)["']/gm,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  return patterns.flatMap((p) => [...source.matchAll(p)].map((m) => m[1] as string));
+}

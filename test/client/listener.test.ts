@@ -12,7 +12,8 @@ beforeAll(async () => {
   await setSecret(server, "SLACK_TOKEN", "xoxb-environment", "us_env_123");
   await setSecret(server, "MY_CREDENTIAL", "cred-environment", "us_env_123");
   await setSecret(server, "MY_CREDENTIAL", "cred-space", "us_env_123", "us_spa_123");
-  agent = new SecretsClient({ baseUrl: server.url, token });
+  // The event's own cache is under test here: the client's (revalidating, test/client/conditional-cache) is off.
+  agent = new SecretsClient({ baseUrl: server.url, token, cacheTtlMs: 0 });
 });
 afterAll(() => server?.stop());
 

@@ -10,7 +10,7 @@ let client: SecretsClient;
 
 beforeAll(async () => {
   server = await startTestServer();
-  client = new SecretsClient({ baseUrl: server.url, token: server.adminToken });
+  client = new SecretsClient({ baseUrl: server.url, token: server.adminToken, cacheTtlMs: 0 });
   await client.environments.create({ name: "sdk", id: "sdk_env" });
   await client.spaces.create({ environmentId: "sdk_env", name: "space", id: "sdk_space" });
 });
@@ -153,7 +153,7 @@ describe("SecretsClient against the local server", () => {
     expect(() => new SecretsClient({ env: {} })).toThrow(/SCOPED_SECRETS_URL/);
   });
 
-  it("serves repeat reads from the opt-in TTL cache only", async () => {
+  it("serves repeat reads from its cache within cacheTtlMs; 0 turns it off", async () => {
     await client.set({ name: "CACHED", value: "c1", environmentId: "sdk_env" });
     const cached = new SecretsClient({ baseUrl: server.url, token: server.adminToken, cacheTtlMs: 60_000 });
     const before = countRequests(server, "GET", "/v1/secrets");
@@ -161,7 +161,7 @@ describe("SecretsClient against the local server", () => {
     await client.set({ name: "CACHED", value: "c2", environmentId: "sdk_env" });
     expect((await cached.get("CACHED", { environmentId: "sdk_env" })).value).toBe("c1");
     expect(countRequests(server, "GET", "/v1/secrets") - before).toBe(1);
-    // Off by default: every read asks the service.
+    // cacheTtlMs: 0: every read asks the service.
     expect((await client.get("CACHED", { environmentId: "sdk_env" })).value).toBe("c2");
     // The caching client's own writes are never hidden by its cache.
     await cached.set({ name: "CACHED", value: "c3", environmentId: "sdk_env" });

@@ -36,7 +36,8 @@ it("serves the last good value, marked stale, while the server is down; never af
   await setSecret(server, "DB_URL", "postgres://primary", "stale_env");
   await setSecret(server, "REVOKED_READ", "r1", "stale_env");
   await setSecret(server, "DELETED", "d1", "stale_env");
-  const options = { baseUrl: server.url, retries: 1, retryBaseMs: 1, timeoutMs: 2_000 };
+  // Every get asks the service (no revalidating cache), so each step below is a real request.
+  const options = { baseUrl: server.url, retries: 1, retryBaseMs: 1, timeoutMs: 2_000, cacheTtlMs: 0 };
   const staleEvents: StaleInfo[] = [];
 
   // A: a healthy read, then the server goes away.

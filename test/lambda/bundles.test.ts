@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapAdminToken } from "../../client/cli/commands/bootstrap-run.ts";
+import { bootstrapAdminToken } from "../../ops/bootstrap-run.ts";
 import { ENTRIES, esbuildOptions, PROJECT_ROOT } from "../../infra/bundling.ts";
 import { LocalKeyring } from "../../lambdas/crypto/local-keyring.ts";
 import { TELEMETRY } from "../../lambdas/handlers/telemetry.ts";

@@ -6,7 +6,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/clie
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { bootstrapAdminToken } from "../../client/cli/commands/bootstrap-run.ts";
+import { bootstrapAdminToken } from "../../ops/bootstrap-run.ts";
 import { KEYRING_APP } from "../../lambdas/crypto/encryption-context.ts";
 import { LocalKeyring } from "../../lambdas/crypto/local-keyring.ts";
 import type { AuthorizerResult } from "../../lambdas/handlers/authorizer.ts";

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../client/cli/program.ts";
+import { runCli } from "../../ops/cli.ts";
 import { localKeyId } from "../../lambdas/crypto/local-keyring.ts";
 import { RotateKeyError, rotateLocalKey } from "../../local/rotate-key.ts";
 import { StartupError, startLocalServer } from "../../local/server.ts";

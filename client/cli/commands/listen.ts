@@ -85,6 +85,11 @@ async function loadModule(path: string, shown: string): Promise<Setup> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ERR_MODULE_NOT_FOUND" && String((e as Error).message).includes(path))
       throw new CliError(`cannot find the listener module ${shown}`, EXIT.usage);
+    if (code === "ERR_UNKNOWN_FILE_EXTENSION" && /\.[cm]?tsx?$/.test(path))
+      throw new CliError(
+        `cannot load ${shown}: this node runs JavaScript only; compile it, or run the CLI with a TypeScript loader (node --import tsx …)`,
+        EXIT.usage,
+      );
     throw new CliError(`cannot load ${shown}: ${(e as Error).message}`, EXIT.usage);
   }
   // A CommonJS module.exports = fn arrives as default; a transpiled `exports.default` one level down.

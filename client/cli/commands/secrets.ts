@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import type { Command } from "commander";
-import type { Secret } from "../../../lambdas/api/schemas.ts";
+import type { Secret } from "../../sdk/api-types.ts";
 import { type Cli, readAll, scopeLabel, scopeOf, wholeNumber, withScope } from "../cli.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { shortTime, table } from "../table.ts";

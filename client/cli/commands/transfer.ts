@@ -1,6 +1,6 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { SECRET_NAME_PATTERN } from "../../../lambdas/core/schemas.ts";
+import { SECRET_NAME_PATTERN } from "../../sdk/api-types.ts";
 import { type Cli, readAll, scopeLabel, scopeOf, withScope } from "../cli.ts";
 import { DotenvError, formatDotenv, parseDotenv } from "../dotenv.ts";
 import { CliError, EXIT } from "../exit-codes.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DEFAULT_STACK_NAME } from "../../../infra/names.ts";
+import { DEFAULT_STACK_NAME } from "../infra/names.ts";
 import type { BootstrapCliOptions } from "./bootstrap-run.ts";
 
 /** `scoped-secrets bootstrap`: the first admin token of a cloud deployment, made with your AWS credentials. */

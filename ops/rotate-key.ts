@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { RotateKeyError, rotateLocalKey } from "../../../local/rotate-key.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { CliError, EXIT } from "../client/cli/exit-codes.ts";
+import { RotateKeyError, rotateLocalKey } from "../local/rotate-key.ts";
 
 /**
  * `scoped-secrets rotate-key`: a new local master key, with every stored data key re-wrapped under it. An

@@ -1,11 +1,11 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { OUTPUTS } from "../../../infra/names.ts";
-import { describeStackOutputs } from "../../../infra/stack-outputs.ts";
-import { AuditService } from "../../../lambdas/core/audit-service.ts";
-import { TokenService } from "../../../lambdas/core/token-service.ts";
-import { createDynamoClients, type DynamoClients } from "../../../lambdas/store/client.ts";
-import { createDynamoStore } from "../../../lambdas/store/dynamo-store.ts";
-import { TABLE_SCHEMA } from "../../../lambdas/store/table.ts";
+import { OUTPUTS } from "../infra/names.ts";
+import { describeStackOutputs } from "../infra/stack-outputs.ts";
+import { AuditService } from "../lambdas/core/audit-service.ts";
+import { TokenService } from "../lambdas/core/token-service.ts";
+import { createDynamoClients, type DynamoClients } from "../lambdas/store/client.ts";
+import { createDynamoStore } from "../lambdas/store/dynamo-store.ts";
+import { TABLE_SCHEMA } from "../lambdas/store/table.ts";
 
 /** A bootstrap problem the operator can fix; the message says how. */
 export class BootstrapError extends Error {
