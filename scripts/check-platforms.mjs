@@ -3,9 +3,17 @@
 // every restricted package in the lock file is optional, and `npm ci --dry-run` passes with npm's
 // process.platform/arch redefined (NODE_OPTIONS=--require a shim) for each target.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 
@@ -46,6 +54,15 @@ export function dryRunCi({ packageJson, lockFile, target, npm = "npm" }) {
   try {
     copyFileSync(packageJson, join(dir, "package.json"));
     copyFileSync(lockFile, join(dir, "package-lock.json"));
+    // Local packages the lock links to (workspaces, file: dependencies) must exist for npm to plan.
+    const lock = JSON.parse(readFileSync(lockFile, "utf8"));
+    for (const path of Object.keys(lock.packages ?? {})) {
+      if (path === "" || path.includes("node_modules/")) continue;
+      const from = join(dirname(packageJson), path, "package.json");
+      if (!existsSync(from)) continue;
+      mkdirSync(join(dir, path), { recursive: true });
+      copyFileSync(from, join(dir, path, "package.json"));
+    }
     const shim = join(dir, "platform-shim.cjs");
     writeFileSync(shim, SHIM);
     const env = {
