@@ -59,8 +59,7 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const stackName = stack.stackName;
+    const stackName = Stack.of(this).stackName;
     this.key = new kms.Key(this, "Key", {
       description: `scoped-secrets (${stackName}): wraps the per-version data keys of stored secrets`,
       enableKeyRotation: true,

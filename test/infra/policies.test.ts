@@ -74,6 +74,38 @@ describe("stack policies (issue 12, 13, 14)", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it("has no dependency cycle CloudFormation would refuse (key policy ↔ roles, CORS ↔ CDN headers)", () => {
+    const deps = (value: unknown, out = new Set<string>()): Set<string> => {
+      if (Array.isArray(value)) for (const v of value) deps(v, out);
+      else if (value && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (typeof o.Ref === "string") out.add(o.Ref);
+        const getAtt = o["Fn::GetAtt"];
+        if (Array.isArray(getAtt) && typeof getAtt[0] === "string") out.add(getAtt[0]);
+        for (const v of Object.values(o)) deps(v, out);
+      }
+      return out;
+    };
+    const all = template.toJSON().Resources as Record<string, { Properties?: unknown; DependsOn?: unknown }>;
+    const edges = new Map(
+      Object.entries(all).map(([id, r]) => [
+        id,
+        [...deps(r.Properties), ...list(r.DependsOn as string | string[] | undefined)].filter(
+          (d) => d in all,
+        ),
+      ]),
+    );
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (id: string, path: string[]): void => {
+      if (state.get(id) === "done") return;
+      if (state.get(id) === "visiting") throw new Error(`cycle: ${[...path, id].join(" → ")}`);
+      state.set(id, "visiting");
+      for (const d of edges.get(id) ?? []) visit(d, [...path, id]);
+      state.set(id, "done");
+    };
+    for (const id of edges.keys()) visit(id, []);
+  });
+
   describe("KMS key policy", () => {
     const keyPolicy = (): Statement[] =>
       resources[logicalId(stack.storage.key)]?.Properties.KeyPolicy.Statement as Statement[];
