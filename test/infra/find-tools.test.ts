@@ -158,6 +158,9 @@ describe("system-deps: install with apt on Debian as root, else print the comman
       ensureSystemDeps({ sys: fakeSys("darwin", [], { root: true }), log: (l) => lines.push(l), install }),
     ).toBe(false);
     expect(lines.join("\n")).toContain("brew install openjdk@17");
+    expect(lines.join("\n")).toMatch(
+      /note: the Lambda bundle tests will be skipped: no Node 24 binary for darwin/,
+    );
     expect(lines.join("\n")).toContain("brew install --cask chromium");
     expect(lines.join("\n")).not.toContain("apt-get");
   });
