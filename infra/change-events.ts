@@ -20,12 +20,21 @@ export class ChangeEvents extends Construct {
     });
   }
 
-  /** PutEvents on this bus only, and only with the service's own source (it cannot pose as another app). */
+  /**
+   * PutEvents on this bus only, and only the service's own events: every entry of a call must have its
+   * source and detail-type (EventBridge's documented condition keys for PutEvents, multi-valued across a
+   * call's entries, hence ForAllValues), so the writer cannot pose as another application on the bus.
+   */
   publishStatement(): iam.PolicyStatement {
     return new iam.PolicyStatement({
       actions: ["events:PutEvents"],
       resources: [this.bus.eventBusArn],
-      conditions: { StringEquals: { "events:source": CHANGE_EVENTS.source } },
+      conditions: {
+        "ForAllValues:StringEquals": {
+          "events:source": [CHANGE_EVENTS.source],
+          "events:detail-type": [CHANGE_EVENTS.detailType],
+        },
+      },
     });
   }
 }

@@ -264,7 +264,12 @@ describe("stack policies (issue 12, 13, 14)", () => {
           Effect: "Allow",
           Action: "events:PutEvents",
           Resource: { "Fn::GetAtt": [busId, "Arn"] },
-          Condition: { StringEquals: { "events:source": CHANGE_EVENTS.source } },
+          Condition: {
+            "ForAllValues:StringEquals": {
+              "events:source": [CHANGE_EVENTS.source],
+              "events:detail-type": [CHANGE_EVENTS.detailType],
+            },
+          },
         },
       ]);
       expect(events(reader)).toEqual([]);
