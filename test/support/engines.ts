@@ -88,8 +88,10 @@ export async function startDynamoDbLocal(): Promise<Engine> {
   if (!java) throw new Error(`DynamoDB Local needs Java 17+ (or set JAVA_HOME): ${installHint("java")}`);
   const { jar, libDir } = dynamoDbLocalJar();
   const port = await freePort();
-  const args = [`-Djava.library.path=${libDir}`, "-jar", jar, "-inMemory", "-port", String(port)];
-  const child = spawn(java, args, { stdio: "ignore" });
+  const args = [`-Djava.library.path=${libDir}`, "-jar", jar, "-inMemory", "-disableTelemetry"];
+  // It writes dynamodb-local-metadata.json into its working directory: a temporary one, not the repository.
+  const cwd = mkdtempSync(join(tmpdir(), "ss-ddb-local-"));
+  const child = spawn(java, [...args, "-port", String(port)], { cwd, stdio: "ignore" });
   const endpoint = `http://127.0.0.1:${port}`;
   const clients = createDynamoClients({ endpoint, region: "local" });
   const table = tableName();
@@ -113,6 +115,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
     async stop() {
       clients.raw.destroy();
       child.kill("SIGKILL");
+      rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
