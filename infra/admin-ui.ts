@@ -1,6 +1,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Annotations, DefaultStackSynthesizer, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import {
+  Annotations,
+  Aws,
+  DefaultStackSynthesizer,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from "aws-cdk-lib";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -12,6 +21,25 @@ export interface AdminUiProps {
   /** The built UI (`npm run build:web` writes web/dist). Missing → only config.json is deployed. */
   webDistDir: string;
   logRetention: logs.RetentionDays;
+}
+
+/**
+ * The admin UI's Content-Security-Policy: the local server's (local/static.ts), except that the API is on
+ * another origin here. connect-src names API Gateway's endpoints in the stack's region rather than the
+ * API's own URL: the API's CORS setting names this distribution, so naming the API here would be a
+ * circular dependency. Scripts, styles and images still come from the UI's own origin only.
+ */
+export function uiContentSecurityPolicy(apiOrigins: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${apiOrigins}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
 }
 
 /**
@@ -34,14 +62,43 @@ export class AdminUi extends Construct {
       // Only build output lives here, and the deployment empties it on delete (retainOnDelete: false).
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const stack = Stack.of(this);
+    // CloudFront names (origin access control, response headers policy) are unique per account, not per
+    // region: the region and the stack's own id keep the same stack deployable in two regions (OAC names are
+    // at most 64 characters: "ui-" + region + "-" + a 36-character UUID).
+    const uniqueName = `ui-${Aws.REGION}-${Fn.select(2, Fn.split("/", Aws.STACK_ID))}`;
+    const originAccessControl = new cloudfront.S3OriginAccessControl(this, "Oac", {
+      originAccessControlName: uniqueName,
+      description: `scoped-secrets admin UI (${stack.stackName})`,
+    });
+    const headers = new cloudfront.ResponseHeadersPolicy(this, "Headers", {
+      responseHeadersPolicyName: uniqueName,
+      comment: `scoped-secrets admin UI (${stack.stackName}): CSP, HSTS, nosniff, no framing, no referrer`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: uiContentSecurityPolicy(
+            `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+          ),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
     this.distribution = new cloudfront.Distribution(this, "Cdn", {
       comment: "scoped-secrets admin UI",
       defaultRootObject: "index.html",
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket, { originAccessControl }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: headers,
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

@@ -4,16 +4,25 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { KEYRING_APP } from "../lambdas/crypto/encryption-context.ts";
 import { auditPk, TOKEN_PREFIX } from "../lambdas/store/keys.ts";
+import { TABLE_SCHEMA } from "../lambdas/store/table.ts";
 import { ENTRIES, nodejsBundling, PROJECT_ROOT } from "./bundling.ts";
+import type { ChangeEvents } from "./change-events.ts";
 import { LOG_SETTINGS } from "./log-settings.ts";
-import type { Storage } from "./storage.ts";
+import { CHANGE_EVENTS } from "./names.ts";
+import { KEY_USE_CONDITION, type Storage } from "./storage.ts";
 
 export interface FunctionsProps {
   storage: Storage;
+  changeEvents: ChangeEvents;
   logRetention: logs.RetentionDays;
 }
+
+/**
+ * The only attributes the authorizer's UpdateItem may name (token-repository.ts `touchToken`): the key, which
+ * every request names, and lastUsedAt. It can never set `revokedAt`, `role` or a scope of a token.
+ */
+export const AUTHORIZER_UPDATE_ATTRIBUTES = [TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey, "lastUsedAt"];
 
 const READ_ITEMS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
 const WRITE_ITEMS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
@@ -23,9 +32,9 @@ const WRITE_ITEMS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Delete
  * - reader (every GET route): reads the table, appends audit events, kms:Decrypt only;
  * - writer (every other route): reads and writes the table, kms:GenerateDataKey and kms:Decrypt (rollback
  *   and re-reads decrypt);
- * - authorizer: GetItem/UpdateItem on `TOKEN#` items only, no KMS at all.
+ * - authorizer: GetItem on `TOKEN#` items, UpdateItem of their lastUsedAt only, no KMS at all.
  * Every KMS grant requires the service's encryption context, so these roles cannot use the key for
- * anything else.
+ * anything else; the key policy (storage.ts) names the same roles and actions, and no one else.
  */
 export class Functions extends Construct {
   readonly reader: NodejsFunction;
@@ -37,7 +46,8 @@ export class Functions extends Construct {
     const { table } = props.storage;
     const key = props.storage.key;
     const tableAndIndexes = [table.tableArn, ...props.storage.indexArns()];
-    const kmsContext = { StringEquals: { "kms:EncryptionContext:app": KEYRING_APP } };
+    const kmsContext = KEY_USE_CONDITION;
+    const tokenItems = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${TOKEN_PREFIX}*`] } };
 
     this.reader = this.apiFunction("Reader", props, [
       new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
@@ -49,15 +59,24 @@ export class Functions extends Construct {
       }),
       new iam.PolicyStatement({ actions: ["kms:Decrypt"], resources: [key.keyArn], conditions: kmsContext }),
     ]);
-    this.writer = this.apiFunction("Writer", props, [
-      new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
-      new iam.PolicyStatement({ actions: WRITE_ITEMS, resources: [table.tableArn] }),
-      new iam.PolicyStatement({
-        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-        resources: [key.keyArn],
-        conditions: kmsContext,
-      }),
-    ]);
+    this.writer = this.apiFunction(
+      "Writer",
+      props,
+      [
+        new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
+        new iam.PolicyStatement({ actions: WRITE_ITEMS, resources: [table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+          resources: [key.keyArn],
+          conditions: kmsContext,
+        }),
+        props.changeEvents.publishStatement(),
+      ],
+      { [CHANGE_EVENTS.busEnv]: props.changeEvents.bus.eventBusName },
+    );
+    if (this.reader.role) props.storage.allowKeyUse("Reader", this.reader.role, ["kms:Decrypt"]);
+    if (this.writer.role)
+      props.storage.allowKeyUse("Writer", this.writer.role, ["kms:GenerateDataKey", "kms:Decrypt"]);
     this.authorizer = this.createFunction("Authorizer", props, {
       entry: ENTRIES.authorizer,
       description: "scoped-secrets: API Gateway authorizer (bearer token to principal)",
@@ -66,21 +85,41 @@ export class Functions extends Construct {
       environment: { TABLE_NAME: table.tableName },
       statements: [
         new iam.PolicyStatement({
-          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          actions: ["dynamodb:GetItem"],
           resources: [table.tableArn],
-          conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${TOKEN_PREFIX}*`] } },
+          conditions: tokenItems,
+        }),
+        // IAM documents dynamodb:Attributes (every attribute the request names) and dynamodb:ReturnValues
+        // for UpdateItem: it may write lastUsedAt and get nothing back.
+        new iam.PolicyStatement({
+          actions: ["dynamodb:UpdateItem"],
+          resources: [table.tableArn],
+          conditions: {
+            ...tokenItems,
+            "ForAllValues:StringEquals": { "dynamodb:Attributes": AUTHORIZER_UPDATE_ATTRIBUTES },
+            StringEqualsIfExists: { "dynamodb:ReturnValues": "NONE" },
+          },
         }),
       ],
     });
   }
 
-  private apiFunction(id: string, props: FunctionsProps, statements: iam.PolicyStatement[]): NodejsFunction {
+  private apiFunction(
+    id: string,
+    props: FunctionsProps,
+    statements: iam.PolicyStatement[],
+    environment: Record<string, string> = {},
+  ): NodejsFunction {
     return this.createFunction(id, props, {
       entry: ENTRIES.api,
       description: `scoped-secrets: API (${id.toLowerCase()} routes)`,
       memorySize: 512,
       timeout: Duration.seconds(10),
-      environment: { TABLE_NAME: props.storage.table.tableName, KEY_ARN: props.storage.key.keyArn },
+      environment: {
+        TABLE_NAME: props.storage.table.tableName,
+        KEY_ARN: props.storage.key.keyArn,
+        ...environment,
+      },
       statements,
     });
   }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   CorsHttpMethod,
@@ -61,7 +61,10 @@ export class ScopedSecretsHttpApi extends Construct {
         : undefined,
     });
     // Access logs carry route keys, statuses and token ids, never values; the audit trail is in the table.
+    // Named under /aws/vendedlogs/: log delivery then needs no growing account-wide resource policy (5,120
+    // characters at most, CloudWatch Logs docs). Log group names are per region, like stack names.
     const accessLogs = new logs.LogGroup(this, "AccessLogs", {
+      logGroupName: accessLogGroupName(Stack.of(this).stackName),
       retention: props.logRetention,
       logGroupClass: logs.LogGroupClass[LOG_SETTINGS.accessLogClass],
       removalPolicy: RemovalPolicy.DESTROY,
@@ -99,8 +102,15 @@ export class ScopedSecretsHttpApi extends Construct {
     }
   }
 
+  /** The access log group, for the tests and docs. */
+  static accessLogGroupName = accessLogGroupName;
+
   /** The API's base URL without a trailing slash (clients append /v1/…). */
   get url(): string {
     return this.api.apiEndpoint;
   }
+}
+
+function accessLogGroupName(stackName: string): string {
+  return `/aws/vendedlogs/apigateway/${stackName}/access`;
 }

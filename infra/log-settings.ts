@@ -25,6 +25,9 @@ export const ACCESS_LOG_FIELDS = {
   ms: "$context.responseLatency",
   tokenId: "$context.authorizer.tokenId",
   error: "$context.error.message",
+  // Why the authorizer failed (HTTP API logging variables: "the error message returned from an authorizer"),
+  // e.g. when it threw because DynamoDB was unreachable and API Gateway answered 500.
+  authError: "$context.authorizer.error",
 } as const;
 
 /** An access-log line with the given values, in the stack's field order (the cost model sizes it). */

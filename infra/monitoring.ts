@@ -1,7 +1,12 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import * as sns from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { TELEMETRY } from "../lambdas/handlers/telemetry.ts";
 
@@ -9,6 +14,8 @@ export interface MonitoringProps {
   dashboardName: string;
   stage: HttpStage;
   functions: Record<string, IFunction>;
+  /** Subscribed to the alarm topic by e-mail (`-c alarmEmail=…`); AWS sends a confirmation first. */
+  alarmEmail?: string | undefined;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -28,9 +35,12 @@ const appMetric = (metricName: string, label: string) =>
 export class Monitoring extends Construct {
   readonly dashboard: cw.Dashboard;
   readonly alarms: cw.Alarm[] = [];
+  /** Every alarm notifies this topic when it fires and when it recovers. */
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    this.alarmTopic = alarmTopic(this, props.alarmEmail);
     const { stage } = props;
     const m = TELEMETRY.metrics;
     const requests = stage.metricCount({ period: PERIOD, statistic: cw.Stats.SUM, label: "requests" });
@@ -133,5 +143,56 @@ export class Monitoring extends Construct {
         }),
       );
     }
+    const notify = new SnsAction(this.alarmTopic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
   }
+}
+
+/**
+ * An encrypted topic for the alarms. Its own key (not the secrets key, whose policy admits only the
+ * functions): CloudWatch must be allowed to use the key to publish, which AWS's managed SNS key refuses.
+ */
+function alarmTopic(scope: Construct, email: string | undefined): sns.Topic {
+  const stack = Stack.of(scope);
+  const key = new kms.Key(scope, "AlarmTopicKey", {
+    description: `scoped-secrets (${stack.stackName}): encrypts the alarm notification topic`,
+    enableKeyRotation: true,
+    // Notifications only; nothing to keep once the stack is gone.
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
+  // CloudWatch publishes alarm notifications as itself; only for alarms of this account.
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      resources: ["*"],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
+  const topic = new sns.Topic(scope, "AlarmTopic", {
+    displayName: `scoped-secrets alarms (${stack.stackName})`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  // The topic policy (enforceSSL) replaces SNS's default one, so say who may publish: CloudWatch alarms of
+  // this account.
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { "aws:SourceAccount": stack.account },
+        ArnLike: {
+          "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+        },
+      },
+    }),
+  );
+  if (email) topic.addSubscription(new EmailSubscription(email));
+  return topic;
 }

@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import type { RouteEntry } from "../lambdas/api/route-table.ts";
 import { AdminUi } from "./admin-ui.ts";
 import { PROJECT_ROOT } from "./bundling.ts";
+import { ChangeEvents } from "./change-events.ts";
 import { Functions } from "./functions.ts";
 import { ScopedSecretsHttpApi } from "./http-api.ts";
 import { Monitoring } from "./monitoring.ts";
@@ -21,6 +22,7 @@ export interface ScopedSecretsStackProps extends StackProps, Omit<Settings, "sta
 /** The whole service in one stack (DESIGN §6). */
 export class ScopedSecretsStack extends Stack {
   readonly storage: Storage;
+  readonly changeEvents: ChangeEvents;
   readonly functions: Functions;
   readonly http: ScopedSecretsHttpApi;
   readonly ui: AdminUi | undefined;
@@ -33,7 +35,12 @@ export class ScopedSecretsStack extends Stack {
     });
     const logRetention = props.logRetention;
     this.storage = new Storage(this, "Storage");
-    this.functions = new Functions(this, "Functions", { storage: this.storage, logRetention });
+    this.changeEvents = new ChangeEvents(this, "ChangeEvents");
+    this.functions = new Functions(this, "Functions", {
+      storage: this.storage,
+      changeEvents: this.changeEvents,
+      logRetention,
+    });
     const uiProps = { webDistDir: props.webDistDir ?? resolve(PROJECT_ROOT, "web/dist"), logRetention };
     this.ui = props.ui ? new AdminUi(this, "AdminUi", uiProps) : undefined;
     this.http = new ScopedSecretsHttpApi(this, "Http", {
@@ -56,6 +63,7 @@ export class ScopedSecretsStack extends Stack {
         writer: this.functions.writer,
         authorizer: this.functions.authorizer,
       },
+      alarmEmail: props.alarmEmail,
     });
 
     new CfnOutput(this, OUTPUTS.apiUrl, { value: this.http.url, description: "Base URL of the v1 API" });
@@ -65,5 +73,17 @@ export class ScopedSecretsStack extends Stack {
       description: "DynamoDB table",
     });
     new CfnOutput(this, OUTPUTS.keyArn, { value: this.storage.key.keyArn, description: "KMS key" });
+    new CfnOutput(this, OUTPUTS.eventBusName, {
+      value: this.changeEvents.bus.eventBusName,
+      description: "EventBridge bus with the change events (add rules on it)",
+    });
+    new CfnOutput(this, OUTPUTS.eventBusArn, {
+      value: this.changeEvents.bus.eventBusArn,
+      description: "ARN of the change-event bus",
+    });
+    new CfnOutput(this, OUTPUTS.alarmTopicArn, {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: "SNS topic every alarm notifies (subscribe to it, or -c alarmEmail=…)",
+    });
   }
 }

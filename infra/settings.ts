@@ -11,6 +11,8 @@ export interface Settings {
   logRetention: RetentionDays;
   ui: boolean;
   authorizerCacheTtl: Duration;
+  /** Subscribed by e-mail to the alarm topic; none by default. */
+  alarmEmail: string | undefined;
 }
 
 /** Context keys and their defaults (documented in docs/deploy.md). */
@@ -21,6 +23,7 @@ export const SETTING_DEFAULTS = {
   logRetentionDays: 30,
   ui: true,
   authorizerCacheSeconds: 60,
+  alarmEmail: "",
 } as const;
 
 const RETENTIONS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === "number"));
@@ -40,6 +43,9 @@ export function readSettings(node: Node): Settings {
       `context stackName=${stackName} is invalid: letters, digits and '-', starting with a letter`,
     );
   const uiValue = get("ui");
+  const alarmEmail = String(get("alarmEmail")).trim();
+  if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    throw new Error(`context alarmEmail=${alarmEmail} is invalid: an e-mail address, e.g. ops@example.com`);
   return {
     stackName,
     throttle: {
@@ -55,5 +61,6 @@ export function readSettings(node: Node): Settings {
     authorizerCacheTtl: Duration.seconds(
       num("authorizerCacheSeconds", (n) => Number.isInteger(n) && n >= 0 && n <= 60, "0 to 60 seconds"),
     ),
+    alarmEmail: alarmEmail || undefined,
   };
 }

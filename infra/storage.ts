@@ -1,8 +1,45 @@
 import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
+import { KEYRING_APP } from "../lambdas/crypto/encryption-context.ts";
 import { createTableInput, TABLE_SCHEMA } from "../lambdas/store/table.ts";
+
+/**
+ * What the account (its administrators, through IAM) may do with the key: manage it, never use it. No
+ * Encrypt/Decrypt/ReEncrypt/GenerateDataKey and no CreateGrant (a grant could hand out Decrypt), so no IAM
+ * policy in the account, however broad, can decrypt a data key from a table export or backup.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:PutKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:RotateKeyOnDemand",
+  "kms:ListKeyRotations",
+  "kms:ListAliases",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListResourceTags",
+  "kms:RevokeGrant",
+  "kms:RetireGrant",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:UpdateKeyDescription",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+] as const;
+
+/** Every use of the key must carry the service's encryption context (lambdas/crypto/encryption-context.ts). */
+export const KEY_USE_CONDITION = { StringEquals: { "kms:EncryptionContext:app": KEYRING_APP } };
 
 const attributeType = (table: ReturnType<typeof createTableInput>, name: string): dynamodb.AttributeType => {
   const type = table.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
@@ -28,6 +65,17 @@ export class Storage extends Construct {
       enableKeyRotation: true,
       alias: `alias/scoped-secrets/${stackName}`,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Replaces CDK's default policy (account root: kms:*). Key use is granted per role with allowKeyUse.
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: "KeyAdministrationByTheAccount",
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...KEY_ADMIN_ACTIONS],
+            resources: ["*"],
+          }),
+        ],
+      }),
     });
 
     // The shape comes from the same definition the local server and the tests create their tables from.
@@ -58,6 +106,24 @@ export class Storage extends Construct {
         projectionType: projection(gsi.Projection?.ProjectionType),
       });
     }
+  }
+
+  /**
+   * Lets `role` use the key for `actions`, under the service's encryption context only (its IAM policy must
+   * allow the same). The key policy is the only place that can grant this: the account root has no key-use
+   * actions to delegate through IAM. The role is named by `aws:PrincipalArn` rather than as the principal:
+   * KMS then checks no freshly created role at deploy time, and a replaced role cannot leave a dangling id.
+   */
+  allowKeyUse(id: string, role: iam.IRole, actions: Array<"kms:Decrypt" | "kms:GenerateDataKey">): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `KeyUseBy${id}`,
+        principals: [new iam.AccountRootPrincipal()],
+        actions,
+        resources: ["*"],
+        conditions: { ...KEY_USE_CONDITION, ArnEquals: { "aws:PrincipalArn": role.roleArn } },
+      }),
+    );
   }
 
   /** ARNs of the table's indexes, named one by one so no IAM statement needs `index/*`. */

@@ -1,47 +1,71 @@
-// Installs the system packages the test suites need on a fresh Debian machine: a Java runtime for
-// DynamoDB Local (the store's fidelity reference) and Chromium for the browser tests. npm packages
-// cannot ship these. Runs apt-get only as root; otherwise says exactly what to install.
+// Checks for the programs the test suites need that npm cannot ship: a Java runtime (17+) for DynamoDB
+// Local (the store's fidelity reference) and Chrome/Chromium for the browser tests. On Debian/Ubuntu as
+// root it installs what is missing with apt-get; anywhere else it prints the one command that does.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import {
+  DEBIAN_PACKAGES,
+  findChromium,
+  findJava,
+  findNode24,
+  HOST,
+  installHint,
+  isDebianLike,
+  javaMajor,
+} from "./find-tools.mjs";
 
-const has = (cmd, args = ["--version"]) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
-
-/** Each need: how to tell it is there, and the Debian package that provides it. */
+/** Each need: what it is for, how to tell it is there, and its key in DEBIAN_PACKAGES / installHint. */
 export const NEEDS = [
-  { what: "Java 17 (DynamoDB Local)", ok: () => has("java", ["-version"]), pkg: "openjdk-17-jre-headless" },
-  { what: "Chromium (browser tests)", ok: () => existsSync("/usr/bin/chromium"), pkg: "chromium" },
+  {
+    key: "java",
+    what: "Java 17+ (DynamoDB Local; or set JAVA_HOME)",
+    ok: (sys) => {
+      const java = findJava(sys);
+      return java !== undefined && (javaMajor(java.path, sys) ?? 0) >= 17;
+    },
+  },
+  {
+    key: "chromium",
+    what: "Chrome or Chromium (browser tests; or set CHROMIUM_PATH)",
+    ok: (sys) => findChromium(sys) !== undefined,
+  },
 ];
 
-export function ensureSystemDeps({ log = console.error } = {}) {
-  const missing = NEEDS.filter((n) => !n.ok());
+/**
+ * True when everything is there (after installing it, where that is possible). `sys` is the machine
+ * (find-tools' HOST); `install` runs apt-get and returns whether it succeeded.
+ */
+export function ensureSystemDeps({ log = console.error, sys = HOST, install = aptInstall } = {}) {
+  // Not required: without Node 24 the tests of the Lambda bundles skip (and say so).
+  const node24 = findNode24(sys);
+  if (!node24.path) log(`[system-deps] note: the Lambda bundle tests will be skipped: ${node24.reason}`);
+  const missing = NEEDS.filter((n) => !n.ok(sys));
   if (missing.length === 0) return true;
-  const pkgs = missing.map((n) => n.pkg);
   log(`[system-deps] missing: ${missing.map((n) => n.what).join(", ")}`);
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!root || !has("apt-get", ["--version"])) {
-    log(
-      `[system-deps] install them and run again: sudo apt-get update && sudo apt-get install -y ${pkgs.join(" ")}`,
-    );
+  if (!(isDebianLike(sys) && sys.isRoot && sys.exists("/usr/bin/apt-get"))) {
+    for (const n of missing) log(`[system-deps] to install ${n.key}, run: ${installHint(n.key, sys)}`);
     return false;
   }
+  const pkgs = missing.map((n) => DEBIAN_PACKAGES[n.key]);
   log(`[system-deps] installing with apt-get: ${pkgs.join(" ")} (this takes a minute on a fresh machine)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const update = spawnSync("apt-get", ["update"], { stdio: ["ignore", "inherit", "inherit"], env });
-  const install =
-    update.status === 0 &&
-    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...pkgs], {
-      stdio: ["ignore", "inherit", "inherit"],
-      env,
-    }).status === 0;
-  const still = NEEDS.filter((n) => !n.ok());
-  if (!install || still.length > 0) {
-    log(`[system-deps] could not install: ${still.map((n) => n.what).join(", ") || pkgs.join(", ")}`);
+  const installed = install(pkgs);
+  const still = NEEDS.filter((n) => !n.ok(sys));
+  if (!installed || still.length > 0) {
+    log(`[system-deps] could not install: ${(still.length ? still : missing).map((n) => n.what).join(", ")}`);
     return false;
   }
   log("[system-deps] done");
   return true;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function aptInstall(pkgs) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const stdio = ["ignore", "inherit", "inherit"];
+  return (
+    spawnSync("apt-get", ["update"], { stdio, env }).status === 0 &&
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...pkgs], { stdio, env }).status === 0
+  );
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
   process.exit(ensureSystemDeps() ? 0 : 1);
 }

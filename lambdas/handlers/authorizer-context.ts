@@ -1,20 +1,32 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.ts";
 import type { Principal } from "../core/principal.ts";
+import { environmentIdSchema, spaceIdSchema } from "../core/schemas.ts";
 import type { Role } from "../core/types.ts";
 
 const ROLES = ["admin", "operator", "agent"] as const satisfies readonly Role[];
 
 /**
- * What the authorizer hands API Gateway for the API function (`requestContext.authorizer.lambda`). Flat
- * strings only: API Gateway passes them through as given, and "" stands for "not bound".
+ * "Not bound to an environment/space" in the authorizer context. Not "": nothing in API Gateway's
+ * documentation promises that an empty context value reaches the integration, so every value is non-empty.
+ * No scope id can be "-" (core/schemas.ts), so it cannot be mistaken for one.
+ */
+export const UNBOUND = "-";
+
+// "" is read as UNBOUND too: an answer the previous authorizer version cached may still carry it.
+const bound = <T extends z.ZodType<string>>(id: T) =>
+  z.union([z.literal(UNBOUND), z.literal("").transform(() => UNBOUND), id]);
+
+/**
+ * What the authorizer hands API Gateway for the API function (`requestContext.authorizer.lambda`): flat,
+ * non-empty strings only, which API Gateway passes through as given.
  */
 export const AuthorizerContextSchema = z.object({
   tokenId: z.string().min(1),
   role: z.enum(ROLES),
-  environmentId: z.string(),
-  spaceId: z.string(),
-  name: z.string(),
+  environmentId: bound(environmentIdSchema),
+  spaceId: bound(spaceIdSchema),
+  name: z.string().min(1),
 });
 
 export type AuthorizerContext = z.infer<typeof AuthorizerContextSchema>;
@@ -42,8 +54,8 @@ export function toAuthorizerContext(p: Principal): AuthorizerContext {
   return {
     tokenId: p.tokenId,
     role: p.role,
-    environmentId: p.environmentId ?? "",
-    spaceId: p.spaceId ?? "",
+    environmentId: p.environmentId ?? UNBOUND,
+    spaceId: p.spaceId ?? UNBOUND,
     name: p.name,
   };
 }
@@ -61,14 +73,10 @@ export function principalFromAuthorizer(raw: unknown): Principal {
   if (!parsed.success)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
   const c = parsed.data;
-  const unbound = c.role === "admin";
-  if (unbound ? c.environmentId !== "" || c.spaceId !== "" : c.environmentId === "")
+  const environmentId = c.environmentId === UNBOUND ? undefined : c.environmentId;
+  const spaceId = c.spaceId === UNBOUND ? undefined : c.spaceId;
+  // An admin is bound to nothing; an operator or agent always to an environment.
+  if (c.role === "admin" ? environmentId !== undefined || spaceId !== undefined : environmentId === undefined)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
-  return {
-    tokenId: c.tokenId,
-    name: c.name,
-    role: c.role,
-    environmentId: c.environmentId || undefined,
-    spaceId: c.spaceId || undefined,
-  };
+  return { tokenId: c.tokenId, name: c.name, role: c.role, environmentId, spaceId };
 }

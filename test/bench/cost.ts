@@ -128,6 +128,7 @@ export const ACCESS_LOG_SAMPLE = accessLogLine({
   ms: "14",
   tokenId: "tok_01jz8m3v4x9k2q7w5e6r8t0y1u",
   error: "-",
+  authError: "-",
 });
 
 const billedMs = (computeMs: number, memoryMb: number, dynamoMs: number) =>

