@@ -5,10 +5,17 @@ import { bootstrapAdminToken } from "../client/cli/commands/bootstrap-run.ts";
 import type { DynamoClients } from "../lambdas/store/client.ts";
 import { type Assembly, synthesize } from "./assembly.ts";
 import { ensureTableFromTemplate, startDynamoDbLocal } from "./dynamodb-local.ts";
-import { type GatewayConfig, gatewayConfigFrom } from "./gateway-config.ts";
 import { type GatewayStats, startGateway } from "./gateway.ts";
+import { type GatewayConfig, gatewayConfigFrom } from "./gateway-config.ts";
 import { FunctionPool, node24Problem } from "./lambda-pool.ts";
-import { createKeyFromTemplate, ensureKeyFile, MOTO_ACCOUNT, motoKms, motoProblem, startMoto } from "./moto.ts";
+import {
+  createKeyFromTemplate,
+  ensureKeyFile,
+  MOTO_ACCOUNT,
+  motoKms,
+  motoProblem,
+  startMoto,
+} from "./moto.ts";
 import { freePort, reapStale, recordChildren } from "./processes.ts";
 import { type Environment, ofType, resolve, single } from "./template.ts";
 
@@ -39,8 +46,12 @@ export interface CloudPath {
   /** The emulated table (DynamoDB Local) and its physical name. */
   dynamo: DynamoClients & { endpoint: string; table: string };
   kms: { endpoint: string; keyArn: string };
-  /** In memory when keepLogs: what the functions printed, and the access log. */
-  logs: { functions: string[]; access: string[] };
+  /** In memory when keepLogs: what the functions printed, the access log, and one record per request. */
+  logs: {
+    functions: string[];
+    access: string[];
+    requests: Array<{ method: string; routeKey: string; status: number }>;
+  };
   /** Process ids of everything started (DynamoDB Local, moto, Lambda workers). */
   pids(): number[];
   close(): Promise<void>;
@@ -80,7 +91,7 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
   if (busy) throw new CloudStartupError(busy);
   const logDir = join(dataDir, "logs");
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
-  const logs = { functions: [] as string[], access: [] as string[] };
+  const logs: CloudPath["logs"] = { functions: [], access: [], requests: [] };
   const stops: Array<() => Promise<void>> = [];
   const children: number[] = [];
   const close = async () => {
@@ -123,7 +134,12 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
     if (!keyArn.endsWith(keyFile.keyId)) throw new Error(`moto created key ${keyArn}, not ${keyFile.keyId}`);
     say(`      table ${tableName} (${created}), key ${keyArn}${alias ? ` (${alias})` : ""} (${lap()})`);
 
-    const env = environmentFor(assembly, region, { [tableId]: tableName, [keyId]: keyFile.keyId }, { [`${keyId}.Arn`]: keyArn });
+    const env = environmentFor(
+      assembly,
+      region,
+      { [tableId]: tableName, [keyId]: keyFile.keyId },
+      { [`${keyId}.Arn`]: keyArn },
+    );
     const resolveValue = (v: unknown) => resolve(v, env);
     const gatewayConfig = gatewayConfigFrom(template, resolveValue);
 
@@ -146,7 +162,14 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
       const name = `${assembly.stackName}-${fn.logicalId}`.slice(0, 64);
       const logFile = join(logDir, `${fn.logicalId}.log`);
       pools[fn.logicalId] = new FunctionPool(
-        { name, codeDir: fn.codeDir, handler: fn.handler, memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds, environment },
+        {
+          name,
+          codeDir: fn.codeDir,
+          handler: fn.handler,
+          memoryMb: fn.memoryMb,
+          timeoutSeconds: fn.timeoutSeconds,
+          environment,
+        },
         {
           maxInstances: options.maxInstances ?? 4,
           region,
@@ -162,11 +185,14 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
     });
     // One initialised instance per function before the first request: a bundle that cannot start fails
     // start-up with its error here, not the first request with a bare 500.
-    const used = new Set(gatewayConfig.routes.flatMap((r) => [r.functionId, ...(r.authorizer ? [r.authorizer.functionId] : [])]));
+    const used = new Set(
+      gatewayConfig.routes.flatMap((r) => [r.functionId, ...(r.authorizer ? [r.authorizer.functionId] : [])]),
+    );
     await Promise.all(
       [...used].map(async (id) => {
         const pool = pools[id];
-        if (!pool) throw new Error(`the API uses function ${id}, which is not a Node.js function of the template`);
+        if (!pool)
+          throw new Error(`the API uses function ${id}, which is not a Node.js function of the template`);
         await pool.prewarm();
       }),
     );
@@ -181,8 +207,17 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
         region,
         invoke: (id, event) => {
           const pool = pools[id];
-          if (!pool) return Promise.resolve({ ok: false, errorType: "ResourceNotFoundException", errorMessage: id, ms: 0 });
+          if (!pool)
+            return Promise.resolve({
+              ok: false,
+              errorType: "ResourceNotFoundException",
+              errorMessage: id,
+              ms: 0,
+            });
           return pool.invoke(event);
+        },
+        onRequest: (record) => {
+          if (options.keepLogs) logs.requests.push(record);
         },
         onAccessLog: (line) => {
           appendFileSync(accessLog, `${line}\n`, { mode: 0o600 });
@@ -246,7 +281,13 @@ function environmentFor(
   refs: Record<string, string>,
   attributes: Record<string, string>,
 ): Environment {
-  const env: Environment = { accountId: MOTO_ACCOUNT, region, stackName: assembly.stackName, refs: {}, attributes: {} };
+  const env: Environment = {
+    accountId: MOTO_ACCOUNT,
+    region,
+    stackName: assembly.stackName,
+    refs: {},
+    attributes: {},
+  };
   for (const [id, r] of Object.entries(assembly.template.Resources)) {
     const service = r.Type.split("::")[1]?.toLowerCase() ?? "unknown";
     const name = `${assembly.stackName}-${id}`.slice(0, 64);
@@ -256,7 +297,8 @@ function environmentFor(
         ? `arn:aws:lambda:${region}:${MOTO_ACCOUNT}:function:${name}`
         : `arn:aws:${service}:${region}:${MOTO_ACCOUNT}:${id}`;
     // Not served here (CloudFront is out of scope); a stable name so CORS has an origin to allow.
-    if (r.Type === "AWS::CloudFront::Distribution") env.attributes[`${id}.DomainName`] = `${id.toLowerCase()}.cloudfront.net`;
+    if (r.Type === "AWS::CloudFront::Distribution")
+      env.attributes[`${id}.DomainName`] = `${id.toLowerCase()}.cloudfront.net`;
   }
   Object.assign(env.refs, refs);
   Object.assign(env.attributes, attributes);

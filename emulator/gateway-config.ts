@@ -62,7 +62,9 @@ export function gatewayConfigFrom(template: Template, resolve: (v: Cfn) => Cfn):
   for (const [id, r] of ofType(template, "AWS::ApiGatewayV2::Authorizer")) {
     const p = r.Properties ?? {};
     if (p.AuthorizerType !== "REQUEST")
-      throw new Error(`authorizer ${id}: only Lambda (REQUEST) authorizers are emulated, not ${p.AuthorizerType}`);
+      throw new Error(
+        `authorizer ${id}: only Lambda (REQUEST) authorizers are emulated, not ${p.AuthorizerType}`,
+      );
     if (p.AuthorizerPayloadFormatVersion !== "2.0" || p.EnableSimpleResponses !== true)
       throw new Error(`authorizer ${id}: only payload 2.0 with simple responses is emulated`);
     const identityHeaders = (p.IdentitySource ?? []).map((s: string) => {
@@ -131,7 +133,9 @@ export function gatewayConfigFrom(template: Template, resolve: (v: Cfn) => Cfn):
 }
 
 /** "GET /v1/secrets/{secretId}" → method, a path pattern and its parameter names ({proxy+} is greedy). */
-export function parseRouteKey(routeKey: string): Pick<RouteConfig, "routeKey" | "method" | "pattern" | "paramNames"> {
+export function parseRouteKey(
+  routeKey: string,
+): Pick<RouteConfig, "routeKey" | "method" | "pattern" | "paramNames"> {
   if (routeKey === "$default") return { routeKey, method: "ANY", pattern: /^/, paramNames: [] };
   const [method = "", path = ""] = routeKey.split(" ");
   const paramNames: string[] = [];

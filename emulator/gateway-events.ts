@@ -32,7 +32,13 @@ export function readRequest(req: IncomingMessage, body: Buffer, requestId: strin
   for (const [name, values] of Object.entries(req.headersDistinct)) {
     if (!values) continue;
     if (name === "cookie") {
-      for (const v of values) cookies.push(...v.split(";").map((c) => c.trim()).filter(Boolean));
+      for (const v of values)
+        cookies.push(
+          ...v
+            .split(";")
+            .map((c) => c.trim())
+            .filter(Boolean),
+        );
       continue;
     }
     headers[name] = values.join(",");
@@ -41,10 +47,15 @@ export function readRequest(req: IncomingMessage, body: Buffer, requestId: strin
   const q = url.indexOf("?");
   const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
   // What API Gateway adds for the integration.
-  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${sourceIp}` : sourceIp;
+  headers["x-forwarded-for"] = headers["x-forwarded-for"]
+    ? `${headers["x-forwarded-for"]}, ${sourceIp}`
+    : sourceIp;
   headers["x-forwarded-proto"] = "http";
   headers["x-forwarded-port"] = String(req.socket.localPort ?? "");
-  headers["x-amzn-trace-id"] = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/[^a-f0-9]/gi, "").slice(0, 24).padEnd(24, "0")}`;
+  headers["x-amzn-trace-id"] = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId
+    .replace(/[^a-f0-9]/gi, "")
+    .slice(0, 24)
+    .padEnd(24, "0")}`;
   return {
     method: req.method ?? "GET",
     rawPath: q === -1 ? url : url.slice(0, q),
@@ -113,7 +124,9 @@ function requestContext(r: IncomingRequest, route: RouteConfig, accountId: strin
 function bodyFields(r: IncomingRequest): { body?: string; isBase64Encoded: boolean } {
   if (r.body.length === 0) return { isBase64Encoded: false };
   const type = (r.headers["content-type"] ?? "").toLowerCase();
-  const textual = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/.test(type);
+  const textual = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/.test(
+    type,
+  );
   const text = r.body.toString("utf8");
   if (textual && Buffer.from(text, "utf8").equals(r.body)) return { body: text, isBase64Encoded: false };
   return { body: r.body.toString("base64"), isBase64Encoded: true };
@@ -188,10 +201,21 @@ export interface HttpResult {
  * A statusCode that is not a valid status is a malformed response: undefined (the gateway answers 500).
  */
 export function integrationResponse(result: unknown): HttpResult | undefined {
-  const r = result as { statusCode?: unknown; headers?: unknown; cookies?: unknown; body?: unknown; isBase64Encoded?: unknown } | null;
+  const r = result as {
+    statusCode?: unknown;
+    headers?: unknown;
+    cookies?: unknown;
+    body?: unknown;
+    isBase64Encoded?: unknown;
+  } | null;
   if (r === null || typeof r !== "object" || !("statusCode" in r)) {
     const body = typeof result === "string" ? result : JSON.stringify(result);
-    return { status: 200, headers: { "content-type": "application/json" }, cookies: [], body: Buffer.from(body) };
+    return {
+      status: 200,
+      headers: { "content-type": "application/json" },
+      cookies: [],
+      body: Buffer.from(body),
+    };
   }
   const status = Number(r.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return undefined;
@@ -199,7 +223,12 @@ export function integrationResponse(result: unknown): HttpResult | undefined {
   if (r.headers && typeof r.headers === "object")
     for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = String(v);
   const cookies = Array.isArray(r.cookies) ? r.cookies.map(String) : [];
-  const text = typeof r.body === "string" ? r.body : r.body === undefined || r.body === null ? "" : JSON.stringify(r.body);
+  const text =
+    typeof r.body === "string"
+      ? r.body
+      : r.body === undefined || r.body === null
+        ? ""
+        : JSON.stringify(r.body);
   return {
     status,
     headers,

@@ -77,7 +77,8 @@ export class AuthorizerCache {
 export function simpleResponse(result: unknown): AuthorizerAnswer | undefined {
   const r = result as { isAuthorized?: unknown; context?: unknown } | null;
   if (r === null || typeof r !== "object" || typeof r.isAuthorized !== "boolean") return undefined;
-  const context = r.context && typeof r.context === "object" ? (r.context as Record<string, unknown>) : undefined;
+  const context =
+    r.context && typeof r.context === "object" ? (r.context as Record<string, unknown>) : undefined;
   return { isAuthorized: r.isAuthorized, context };
 }
 
@@ -90,7 +91,11 @@ export function simpleResponse(result: unknown): AuthorizerAnswer | undefined {
  * must include an origin header and an Access-Control-Request-Method header."
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html)
  */
-export function corsHeaders(cors: CorsConfig, origin: string | undefined, preflight: boolean): Record<string, string> {
+export function corsHeaders(
+  cors: CorsConfig,
+  origin: string | undefined,
+  preflight: boolean,
+): Record<string, string> {
   if (!origin) return {};
   const allowed = cors.allowOrigins.includes("*") || cors.allowOrigins.includes(origin);
   if (!allowed) return {};

@@ -35,6 +35,8 @@ export interface GatewayDeps {
   region: string;
   /** One access-log line per request, in the stage's format (what API Gateway writes to CloudWatch Logs). */
   onAccessLog?: (line: string) => void;
+  /** One structured record per request (tests count requests by route, as the local server's request log). */
+  onRequest?: (record: { method: string; routeKey: string; status: number; ms: number }) => void;
   now?: () => number;
 }
 
@@ -61,11 +63,17 @@ interface Decision {
  */
 export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
   const now = deps.now ?? Date.now;
-  const bucket = config.throttle ? new TokenBucket(config.throttle.rateLimit, config.throttle.burstLimit, now) : undefined;
+  const bucket = config.throttle
+    ? new TokenBucket(config.throttle.rateLimit, config.throttle.burstLimit, now)
+    : undefined;
   const cache = new AuthorizerCache(now);
   const stats: GatewayStats = { authorizerInvocations: 0, authorizerCacheHits: 0 };
 
-  const gatewayAnswer = (which: keyof typeof GATEWAY, routeKey: string, extra: Partial<Decision> = {}): Decision => {
+  const gatewayAnswer = (
+    which: keyof typeof GATEWAY,
+    routeKey: string,
+    extra: Partial<Decision> = {},
+  ): Decision => {
     const [status, message] = GATEWAY[which];
     return {
       status,
@@ -78,7 +86,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
     };
   };
 
-  function match(method: string, rawPath: string): { route: RouteConfig; params?: Record<string, string> } | undefined {
+  function match(
+    method: string,
+    rawPath: string,
+  ): { route: RouteConfig; params?: Record<string, string> } | undefined {
     let best: { route: RouteConfig; params?: Record<string, string>; score: number } | undefined;
     for (const route of config.routes) {
       if (route.method !== method && route.method !== "ANY") continue;
@@ -157,14 +168,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
     ]);
     clearTimeout(timer);
     if (outcome === "timeout")
-      return gatewayAnswer("unavailable", route.routeKey, { authorizerContext, integrationError: "integration timeout" });
+      return gatewayAnswer("unavailable", route.routeKey, {
+        authorizerContext,
+        integrationError: "integration timeout",
+      });
     // A function error, its own timeout ("Task timed out") included, is a 500 {"message":"Internal Server
     // Error"} (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
     if (!outcome.ok)
-      return gatewayAnswer("internal", route.routeKey, { authorizerContext, integrationError: outcome.errorType });
+      return gatewayAnswer("internal", route.routeKey, {
+        authorizerContext,
+        integrationError: outcome.errorType,
+      });
     const http: HttpResult | undefined = integrationResponse(outcome.result);
     if (!http)
-      return gatewayAnswer("internal", route.routeKey, { authorizerContext, integrationError: "malformed Lambda proxy response" });
+      return gatewayAnswer("internal", route.routeKey, {
+        authorizerContext,
+        integrationError: "malformed Lambda proxy response",
+      });
     return { ...http, routeKey: route.routeKey, authorizerContext, integrationStatus: 200 };
   }
 
@@ -186,16 +206,26 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
       d = gatewayAnswer("internal", "-");
     }
     const headers: Record<string, string | string[]> = {};
+    // With CORS configured, the backend's CORS headers are ignored (http-api-cors.html).
     for (const [k, v] of Object.entries(d.headers))
-      // With CORS configured, the backend's CORS headers are ignored (http-api-cors.html).
       if (!(config.cors && k.startsWith("access-control-"))) headers[k] = v;
-    if (config.cors) Object.assign(headers, corsHeaders(config.cors, r.headers.origin, d.status === 204 && r.method === "OPTIONS"));
+    if (config.cors)
+      Object.assign(
+        headers,
+        corsHeaders(config.cors, r.headers.origin, d.status === 204 && r.method === "OPTIONS"),
+      );
     // Format 2.0: "each cookie becomes a set-cookie header" in the response to the client.
     if (d.cookies.length) headers["set-cookie"] = d.cookies;
     headers["apigw-requestid"] = requestId;
     headers["content-length"] = String(d.body.length);
     res.writeHead(d.status, headers);
     res.end(r.method === "HEAD" ? undefined : d.body);
+    deps.onRequest?.({
+      method: r.method,
+      routeKey: d.routeKey,
+      status: d.status,
+      ms: Date.now() - r.started,
+    });
     if (config.accessLogFormat && deps.onAccessLog) {
       const context = d.authorizerContext ?? {};
       deps.onAccessLog(
@@ -214,9 +244,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
           integrationErrorMessage: d.integrationError,
           integrationStatus: d.integrationStatus,
           "error.message": d.error,
-          "authorizer.error": d.status === 500 && d.integrationError && !d.integrationStatus ? d.error : undefined,
+          "authorizer.error":
+            d.status === 500 && d.integrationError && !d.integrationStatus ? d.error : undefined,
           ...Object.fromEntries(
-            Object.entries(context).map(([k, v]) => [`authorizer.${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+            Object.entries(context).map(([k, v]) => [
+              `authorizer.${k}`,
+              typeof v === "string" ? v : JSON.stringify(v),
+            ]),
           ),
         }),
       );

@@ -136,7 +136,8 @@ export class FunctionPool {
 
   private async acquire(): Promise<Instance> {
     for (;;) {
-      if (this.closed) throw Object.assign(new Error("the function is shutting down"), { name: "ServiceException" });
+      if (this.closed)
+        throw Object.assign(new Error("the function is shutting down"), { name: "ServiceException" });
       const idle = [...this.instances].find((i) => !i.busy && !i.current);
       if (idle) {
         idle.busy = true;
@@ -213,22 +214,29 @@ export class FunctionPool {
       }
       if (wasMember) this.waiting.shift()?.();
     });
-    child.on("message", (m: { type: string; id?: string; result?: unknown; errorType?: string; errorMessage?: string }) => {
-      const current = instance.current;
-      if (!current || m.id !== current.id) return;
-      clearTimeout(current.timer);
-      instance.current = undefined;
-      const ms = Date.now() - current.started;
-      current.done(
-        m.type === "result"
-          ? { ok: true, result: m.result, ms }
-          : { ok: false, errorType: m.errorType ?? "Error", errorMessage: m.errorMessage ?? "", ms },
-      );
-    });
+    child.on(
+      "message",
+      (m: { type: string; id?: string; result?: unknown; errorType?: string; errorMessage?: string }) => {
+        const current = instance.current;
+        if (!current || m.id !== current.id) return;
+        clearTimeout(current.timer);
+        instance.current = undefined;
+        const ms = Date.now() - current.started;
+        current.done(
+          m.type === "result"
+            ? { ok: true, result: m.result, ms }
+            : { ok: false, errorType: m.errorType ?? "Error", errorMessage: m.errorMessage ?? "", ms },
+        );
+      },
+    );
     return new Promise<Instance>((ok, fail) => {
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        fail(Object.assign(new Error(`init of ${fn.name} took longer than 10 s`), { name: "Runtime.InitTimeout" }));
+        fail(
+          Object.assign(new Error(`init of ${fn.name} took longer than 10 s`), {
+            name: "Runtime.InitTimeout",
+          }),
+        );
       }, INIT_TIMEOUT_MS);
       const onInit = (m: { type: string; errorType?: string; errorMessage?: string }) => {
         if (m.type === "ready") {
@@ -239,13 +247,19 @@ export class FunctionPool {
         } else if (m.type === "init-error") {
           clearTimeout(timer);
           child.off("message", onInit);
-          fail(Object.assign(new Error(m.errorMessage ?? "init failed"), { name: m.errorType ?? "Runtime.InitError" }));
+          fail(
+            Object.assign(new Error(m.errorMessage ?? "init failed"), {
+              name: m.errorType ?? "Runtime.InitError",
+            }),
+          );
         }
       };
       child.on("message", onInit);
       child.once("exit", (code) => {
         clearTimeout(timer);
-        fail(Object.assign(new Error(`${fn.name} exited during init (${code})`), { name: "Runtime.ExitError" }));
+        fail(
+          Object.assign(new Error(`${fn.name} exited during init (${code})`), { name: "Runtime.ExitError" }),
+        );
       });
     });
   }

@@ -18,10 +18,13 @@ let handler;
 try {
   // Lambda's Node.js runtime looks for .js, .mjs, then .cjs.
   const path = [".js", ".mjs", ".cjs"].map((ext) => join(codeDir, file + ext)).find((p) => existsSync(p));
-  if (!path) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: "Runtime.ImportModuleError" });
+  if (!path)
+    throw Object.assign(new Error(`Cannot find module '${file}'`), { name: "Runtime.ImportModuleError" });
   handler = (await import(pathToFileURL(path).href))[exportName];
   if (typeof handler !== "function")
-    throw Object.assign(new Error(`${handlerSpec} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+    throw Object.assign(new Error(`${handlerSpec} is undefined or not exported`), {
+      name: "Runtime.HandlerNotFound",
+    });
   process.send({ type: "ready" });
 } catch (e) {
   process.send({ type: "init-error", ...errorOf(e) }, () => process.exit(1));

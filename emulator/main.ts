@@ -26,7 +26,9 @@ try {
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   const say = (m: string) => process.stderr.write(`${m}\n`);
-  say(`\nscoped-secrets (cloud path) listening on ${cloud.url} — ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `\nscoped-secrets (cloud path) listening on ${cloud.url} — ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (cloud.firstAdminToken) {
     say("First start: created an admin token. It is shown once, below, and saved (0600) to");
     say(`  ${resolve(dataDir, "admin-token")}`);
@@ -34,7 +36,9 @@ try {
   } else {
     say(`Admin token: in ${resolve(dataDir, "admin-token")} (created on the first start).`);
   }
-  say(`Use it: export SCOPED_SECRETS_URL=${cloud.url} SCOPED_SECRETS_TOKEN=$(cat ${resolve(dataDir, "admin-token")})`);
+  say(
+    `Use it: export SCOPED_SECRETS_URL=${cloud.url} SCOPED_SECRETS_TOKEN=$(cat ${resolve(dataDir, "admin-token")})`,
+  );
   say(`Function and access logs: ${resolve(dataDir, "logs")}/. Ctrl-C stops everything this started.`);
 } catch (e) {
   if (e instanceof CloudStartupError) {

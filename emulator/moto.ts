@@ -73,7 +73,8 @@ export async function startMoto(options: { keyFile: string; port: number }): Pro
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto's server exited (${child.exitCode}):\n${output.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto's server exited (${child.exitCode}):\n${output.trim()}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok) break;
