@@ -51,6 +51,17 @@ export interface Target {
  */
 export const SUITE_AUTHORIZER_TTL_SECONDS = 1;
 
+/**
+ * The deploy settings of the suites' cloud path: the short cache TTL above, and a stage throttle no test
+ * client reaches (the default 100 requests/s, burst 200, would answer the isolation matrix's bursts with
+ * 429, as the deployed API would). Throttling itself is tested in test/emulator/gateway.test.ts.
+ */
+export const SUITE_CONTEXT = {
+  authorizerCacheSeconds: SUITE_AUTHORIZER_TTL_SECONDS,
+  throttleRateLimit: 100_000,
+  throttleBurstLimit: 100_000,
+};
+
 /** Why the cloud target cannot run on this machine (Node 24 for the bundles, Java, moto), or undefined. */
 export const cloudSkipReason: string | undefined = (() => {
   const problems = cloudPathProblems();
@@ -104,7 +115,7 @@ async function cloudTarget(context: Record<string, unknown>): Promise<Target> {
       dataDir,
       keepLogs: true,
       say: (m) => messages.push(m),
-      context: { authorizerCacheSeconds: SUITE_AUTHORIZER_TTL_SECONDS, ...context },
+      context: { ...SUITE_CONTEXT, ...context },
     });
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true });
