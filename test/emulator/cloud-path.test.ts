@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DecryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
@@ -114,9 +115,22 @@ describe.skipIf(cloudSkipReason)(
     });
 
     it("takes a GET with a body like the local server (the body is ignored, never a bare text 400)", async () => {
-      const res = await call("/v1/environments", admin(), { method: "GET", body: '{"a":1}' } as RequestInit);
+      // fetch refuses a GET body; node:http sends one, as any client may.
+      const url = new URL(`${cloud.url}/v1/environments`);
+      const res = await new Promise<{ status: number; type: string }>((ok, fail) => {
+        const headers = { authorization: `Bearer ${admin()}`, "content-type": "application/json" };
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: "GET", headers },
+          (r) => {
+            r.resume();
+            r.on("end", () => ok({ status: r.statusCode ?? 0, type: String(r.headers["content-type"]) }));
+          },
+        );
+        req.on("error", fail);
+        req.end('{"a":1}');
+      });
       expect(res.status).toBe(200);
-      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(res.type).toMatch(/^application\/json/);
     });
 
     it("keeps accepting a revoked token until the authorizer cache TTL ends, then answers 401 (measured)", async () => {
@@ -207,7 +221,8 @@ describe.skipIf(cloudSkipReason)(
           const timer = setTimeout(() => fail(new Error(`no start within 240 s:\n${err}`)), 240_000);
           child?.stderr?.on("data", (d: Buffer) => {
             err += d;
-            if (err.includes("listening on")) {
+            // The last line, printed after the token went to stdout.
+            if (err.includes("Ctrl-C stops everything")) {
               clearTimeout(timer);
               ok();
             }
