@@ -43,6 +43,18 @@ export function readRequest(req: IncomingMessage, body: Buffer, requestId: strin
     }
     headers[name] = values.join(",");
   }
+  // Hop-by-hop headers end at the gateway (RFC 9110 §7.6.1): it reads the whole body and hands it on with its length.
+  for (const hop of [
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+  ])
+    delete headers[hop];
+  if (body.length > 0) headers["content-length"] = String(body.length);
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";

@@ -228,6 +228,8 @@ describe.skipIf(cloudSkipReason)(
             }
           });
         });
+        // stdout and stderr are separate pipes: the token may arrive a moment after the last stderr line.
+        for (let i = 0; i < 50 && !out.trim(); i++) await new Promise((r) => setTimeout(r, 100));
         expect(err).toMatch(/\[1\/5\] synthesizing/);
         expect(out.trim()).toBe(readFileSync(join(dataDir, "admin-token"), "utf8").trim());
         const recorded = JSON.parse(readFileSync(join(dataDir, "pids.json"), "utf8")).children as number[];
