@@ -249,7 +249,13 @@ describe.skipIf(cloudSkipReason)(
           readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120);
         expect(survivors().map(cmd)).toEqual([]);
       } finally {
-        if (child?.exitCode === null) child.kill("SIGKILL");
+        // SIGTERM, not SIGKILL: a killed emulator would leave DynamoDB Local running (docs/cloud-path.md).
+        if (child && child.exitCode === null) {
+          const gone = new Promise((r) => child?.once("exit", r));
+          child.kill("SIGTERM");
+          await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+          if (child.exitCode === null) child.kill("SIGKILL");
+        }
         rmSync(dataDir, { recursive: true, force: true });
       }
     }, 300_000);
