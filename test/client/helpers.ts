@@ -42,11 +42,14 @@ export async function cli(
 }
 
 /** How many requests the server answered for this method and route pattern so far. */
-export const countRequests = (server: TestServer, method: string, route: string): number =>
-  server.logs.filter((l) => l.method === method && l.route === route).length;
+export const countRequests = (
+  server: { logs: ReadonlyArray<{ method: string; route: string }> },
+  method: string,
+  route: string,
+): number => server.logs.filter((l) => l.method === method && l.route === route).length;
 
 /** Creates environment us_env_123 with space us_spa_123 (the DESIGN §1 ids) and returns an agent token for it. */
-export async function seedDesignScopes(server: TestServer): Promise<string> {
+export async function seedDesignScopes(server: Pick<TestServer, "call" | "adminToken">): Promise<string> {
   const admin = server.adminToken;
   const env = await server.call("POST", "/v1/environments", {
     token: admin,
@@ -68,7 +71,7 @@ export async function seedDesignScopes(server: TestServer): Promise<string> {
 
 /** Sets a secret through the API; returns its id. */
 export async function setSecret(
-  server: TestServer,
+  server: Pick<TestServer, "call" | "adminToken">,
   name: string,
   value: string,
   environmentId: string,

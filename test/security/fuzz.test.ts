@@ -1,8 +1,7 @@
 import { request as httpRequest } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { routeTable } from "../../lambdas/api/route-table.ts";
-import { startTestServer, type TestServer } from "../support/local-server.ts";
+import { startTarget, TARGET_START_TIMEOUT_MS, TARGETS, type Target } from "../support/targets.ts";
 import { findInText, type Needle } from "./support/leaks.ts";
 import { Tally } from "./support/tally.ts";
 import { counted, createSecret, createToken, secretValue } from "./support/world.ts";
@@ -59,16 +58,17 @@ function send(base: URL, r: FuzzRequest): Promise<Answer> {
  * lone surrogates, bytes, oversized, deeply nested). Every answer is JSON with a 2xx or 4xx status; the
  * server never answers 5xx, never echoes a value, and keeps serving.
  */
-describe("security: fuzzing the HTTP API", () => {
-  const tally = new Tally("fuzz");
-  let s: TestServer;
+describe.each(TARGETS)("security: fuzzing the HTTP API ($name)", ({ name, skip }) => {
+  if (skip) return void it.skip(skip, () => {});
+  const tally = new Tally(`fuzz ${name}`);
+  let s: Target;
   let tokens: Record<string, string>;
   let needles: Needle[];
   const failures: string[] = [];
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    s = await startTestServer({ webDir: "/nonexistent" });
+    s = await startTarget(name);
     const call = counted(s, tally);
     await call("POST", "/v1/environments", { token: s.adminToken, body: { id: "env_f", name: "f" } });
     await call("POST", "/v1/spaces", {
@@ -97,7 +97,7 @@ describe("security: fuzzing the HTTP API", () => {
       { label: "value of FUZZ", text: secret.value },
       ...Object.entries(tokens).map(([label, text]) => ({ label: `${label} token`, text })),
     ];
-  });
+  }, TARGET_START_TIMEOUT_MS);
 
   afterAll(async () => {
     tally.print();
@@ -105,7 +105,7 @@ describe("security: fuzzing the HTTP API", () => {
   });
 
   function arbitraries() {
-    const routes = routeTable(s.app);
+    const routes = s.routes();
     const anyMethod = fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE");
     const hostileText = fc.oneof(
       fc.string({ unit: "grapheme", maxLength: 40 }),
@@ -306,7 +306,7 @@ describe("security: fuzzing the HTTP API", () => {
     expect(read.body.data[0].value).toBe(needles[0]?.text);
     expect(tally.serverErrors).toBe(0);
     expect(s.logs.filter((l) => l.status >= 500)).toEqual([]);
-    expect(tally.found(findInText(JSON.stringify(s.logs), needles, "request log"))).toEqual([]);
+    expect(tally.found(findInText(s.logText(), needles, "request log"))).toEqual([]);
   });
 });
 

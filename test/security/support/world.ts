@@ -44,7 +44,7 @@ export const otherEnv = (env: string) => (env === "env_a" ? "env_b" : "env_a");
 export const secretValue = (label: string) => `${label}:${randomBytes(24).toString("base64url")}`;
 
 /** Calls the server, counting each answer in the tally and keeping the raw text for leak searches. */
-export function counted(server: TestServer, tally: Tally): Call {
+export function counted(server: Pick<TestServer, "url">, tally: Tally): Call {
   return async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
