@@ -115,10 +115,20 @@ export interface TokenStore {
   touchToken(hash: string, at: string, notAfter: string): Promise<void>;
 }
 
+/** Which audit events to list: the global log (no environment), an environment's, or one space's. */
+export interface AuditQuery {
+  environmentId?: string | undefined;
+  /** Only this space's events (those whose target is in it), read from the space's own partition. */
+  spaceId?: string | undefined;
+  /** ISO time: only events at or after it (the scope's creation, so a re-created id sees no earlier history). */
+  since?: string | undefined;
+}
+
 export interface AuditStore {
+  /** Throws conflict rather than overwrite an existing event. */
   appendAudit(event: AuditEvent, retentionDays: number): Promise<void>;
   /** Newest first. */
-  listAudit(environmentId: string | undefined, page: PageRequest): Promise<Page<AuditEvent>>;
+  listAudit(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>>;
 }
 
 export type Store = ScopeStore & SecretStore & TokenStore & AuditStore;

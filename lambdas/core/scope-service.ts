@@ -29,6 +29,11 @@ export class ScopeService {
     return env;
   }
 
+  /** Undefined when missing (no 404): for callers that answer differently. */
+  getEnvironmentIfAny(id: string): Promise<Environment | undefined> {
+    return this.deps.scopes.getEnvironment(id);
+  }
+
   listEnvironments(page: PageRequest): Promise<Page<Environment>> {
     return this.deps.scopes.listEnvironments(page);
   }

@@ -1,7 +1,14 @@
 import { AppError, invalid, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { type EffectiveEntry, mergeEffective, pickEffective } from "./inheritance.ts";
-import { type Clock, type PageRequest, type SecretCipher, type Store, systemClock } from "./ports.ts";
+import {
+  type Clock,
+  type EncryptionContext,
+  type PageRequest,
+  type SecretCipher,
+  type Store,
+  systemClock,
+} from "./ports.ts";
 import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./schemas.ts";
 import type { Page, Scope, SecretView, StoredSecret, VersionView } from "./types.ts";
 import { parse } from "./validate.ts";
@@ -84,8 +91,15 @@ export class SecretService {
     if (!items.scopeExists) throw scopeNotFound(scope);
     const entry = pickEffective(items.environment, items.space, scope.spaceId !== undefined);
     if (!entry) throw notFound("name", `secret ${name} not found in ${describeScope(scope)}`);
+    // The item that answers is bound to the key that was asked for: the environment's item to the
+    // environment, the space's item to the space, both to this name.
+    const bound = contextFor(
+      entry.inherited || !scope.spaceId ? { environmentId: scope.environmentId } : scope,
+      name,
+      entry.stored,
+    );
     if (!options.reveal) return toView(entry);
-    return toView(entry, await this.cipher.open(entry.stored.envelope, contextOf(entry.stored)));
+    return toView(entry, await this.cipher.open(entry.stored.envelope, bound));
   }
 
   /**
@@ -96,7 +110,7 @@ export class SecretService {
     const page = await this.store.listEffective(scope, options);
     if (!page.scopeExists) throw scopeNotFound(scope);
     const entries = mergeEffective(page.environment, scope.spaceId ? page.space : undefined);
-    const items = await Promise.all(entries.map((e) => (options.reveal ? this.openEntry(e) : toView(e))));
+    const items = await Promise.all(entries.map((e) => this.openEntry(scope, e, options.reveal)));
     return { items, cursor: page.cursor };
   }
 
@@ -104,9 +118,9 @@ export class SecretService {
   async get(secretId: string, options: ReadOptions): Promise<SecretView> {
     const stored = await this.requireById(secretId);
     const entry = { stored, inherited: false, overridden: false };
-    return options.reveal
-      ? toView(entry, await this.cipher.open(stored.envelope, contextOf(stored)))
-      : toView(entry);
+    // The store reports scope and name from the item's key, so this context is the key's.
+    const bound = contextFor(scopeOf(stored), stored.name, stored);
+    return options.reveal ? toView(entry, await this.cipher.open(stored.envelope, bound)) : toView(entry);
   }
 
   /** The stored secret behind an id, for scope checks before acting on it. */
@@ -158,7 +172,8 @@ export class SecretService {
         "version",
         `version ${version} of ${stored.name} records a deletion; choose a version with a value`,
       );
-    const value = await this.cipher.open(old.envelope, { ...scope, name: stored.name, version });
+    const bound = contextFor(scope, stored.name, stored);
+    const value = await this.cipher.open(old.envelope, { ...bound, version });
     return this.set({ scope, name: stored.name, value, expectedVersion: stored.version, actor });
   }
 
@@ -171,9 +186,12 @@ export class SecretService {
     if (!(await this.store.getEnvironment(scope.environmentId))) throw scopeNotFound(scope);
   }
 
-  private async openEntry(entry: EffectiveEntry): Promise<SecretView> {
+  private async openEntry(scope: Scope, entry: EffectiveEntry, reveal: boolean): Promise<SecretView> {
+    const owner = entry.inherited || !scope.spaceId ? { environmentId: scope.environmentId } : scope;
     try {
-      return toView(entry, await this.cipher.open(entry.stored.envelope, contextOf(entry.stored)));
+      const bound = contextFor(owner, entry.stored.name, entry.stored);
+      if (!reveal) return toView(entry);
+      return toView(entry, await this.cipher.open(entry.stored.envelope, bound));
     } catch (e) {
       if (e instanceof AppError && e.code === "integrity") {
         return { ...toView(entry), error: { code: "integrity", message: e.message } };
@@ -186,12 +204,24 @@ export class SecretService {
 export const scopeOf = (s: { environmentId: string; spaceId?: string | undefined }): Scope =>
   s.spaceId ? { environmentId: s.environmentId, spaceId: s.spaceId } : { environmentId: s.environmentId };
 
-const contextOf = (s: StoredSecret) => ({
-  environmentId: s.environmentId,
-  spaceId: s.spaceId,
-  name: s.name,
-  version: s.version,
-});
+/**
+ * The encryption context of a stored item, built from the key that was asked for (scope and name), never
+ * from the item's own fields. An item the store found under a key its fields disagree with, or that
+ * answers for another scope or name, is an integrity failure and is never served.
+ */
+function contextFor(scope: Scope, name: string, stored: StoredSecret): EncryptionContext {
+  if (
+    stored.misplaced ||
+    stored.name !== name ||
+    stored.environmentId !== scope.environmentId ||
+    (stored.spaceId ?? undefined) !== (scope.spaceId ?? undefined)
+  )
+    throw new AppError(
+      "integrity",
+      `the stored value of ${name} failed its integrity check: it is not stored under its own scope and name`,
+    );
+  return { environmentId: scope.environmentId, spaceId: scope.spaceId, name, version: stored.version };
+}
 
 export const describeScope = (scope: Scope): string =>
   scope.spaceId

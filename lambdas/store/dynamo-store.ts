@@ -52,6 +52,6 @@ export function createDynamoStore(
     revokeToken: (id, at) => tokens.revokeToken(id, at),
     touchToken: (h, at, n) => tokens.touchToken(h, at, n),
     appendAudit: (e, d) => audit.appendAudit(e, d),
-    listAudit: (e, p) => audit.listAudit(e, p),
+    listAudit: (q, p) => audit.listAudit(q, p),
   };
 }
