@@ -46,6 +46,8 @@ export interface ScopeStore {
   spaceInEnvironment(environmentId: string, spaceId: string): Promise<boolean>;
   /** Looks a space up by id alone. */
   getSpace(id: string): Promise<Space | undefined>;
+  /** The space if it is in this environment: one keyed read, the same for missing and elsewhere. */
+  getSpaceIn(environmentId: string, spaceId: string): Promise<Space | undefined>;
   listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>>;
   renameSpace(id: string, name: string, updatedAt: string): Promise<Space>;
   /** Throws conflict while it has overrides; not_found when missing. */
@@ -111,6 +113,8 @@ export interface TokenStore {
   getTokenById(id: string): Promise<TokenRecord | undefined>;
   listTokens(page: PageRequest): Promise<Page<TokenRecord>>;
   revokeToken(id: string, revokedAt: string): Promise<TokenRecord>;
+  /** Revokes every unrevoked token bound to the scope (for an environment: to it or any of its spaces); returns how many. */
+  revokeTokensOfScope(scope: Scope, revokedAt: string): Promise<number>;
   /** Best effort; only writes when the stored lastUsedAt is older than `notAfter`. */
   touchToken(hash: string, at: string, notAfter: string): Promise<void>;
 }

@@ -67,6 +67,11 @@ export class ScopeService {
     return this.deps.scopes.getSpace(id);
   }
 
+  /** The space if it is in this environment; one keyed read, the same for missing and elsewhere. */
+  getSpaceIn(environmentId: string, id: string): Promise<Space | undefined> {
+    return this.deps.scopes.getSpaceIn(environmentId, id);
+  }
+
   listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>> {
     return this.deps.scopes.listSpaces(environmentId, page);
   }

@@ -109,6 +109,7 @@ export function environmentRoutes(app: App, deps: AppDeps) {
       if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
       requireRole(p, ADMIN, "delete environments");
       await services.scopes.deleteEnvironment(environmentId);
+      await services.tokens.revokeScope({ environmentId });
       await auditChange(c, deps, "environment.delete", envTarget(environmentId));
       return c.json({ data: { id: environmentId, deleted: true as const } }, 200);
     },
