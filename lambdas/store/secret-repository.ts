@@ -126,8 +126,11 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
       };
       if (!(await this.claim(version))) {
         const other = await this.getVersionItem(pk, req.name, next);
-        if (other) await this.rollForward(other, current ? current.version : null);
-        continue;
+        // Our own claim, whose answer was lost and whose retry met it: ours to complete, not a lost race.
+        if (other?.writeId !== version.writeId) {
+          if (other) await this.rollForward(other, current ? current.version : null);
+          continue;
+        }
       }
       await this.afterClaim?.(version);
       const completed = await this.complete(version, current ? current.version : null);
