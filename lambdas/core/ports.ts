@@ -114,7 +114,7 @@ export interface TokenStore {
   listTokens(page: PageRequest): Promise<Page<TokenRecord>>;
   revokeToken(id: string, revokedAt: string): Promise<TokenRecord>;
   /** Revokes every unrevoked token bound to the scope (for an environment: to it or any of its spaces); returns how many. */
-  revokeTokensOfScope(scope: Scope, revokedAt: string): Promise<number>;
+  revokeTokensOfScope(scope: Scope, revokedAt: string, createdBefore?: string): Promise<number>;
   /** Best effort; only writes when the stored lastUsedAt is older than `notAfter`. */
   touchToken(hash: string, at: string, notAfter: string): Promise<void>;
 }

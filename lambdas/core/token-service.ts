@@ -108,10 +108,12 @@ export class TokenService {
    * Revokes every token bound to a scope that is being deleted (an environment: its own and its spaces'),
    * so an environment or space re-created under the same id is not reachable with the old tokens.
    * This service stops accepting them at once; other instances within their principal cache window.
+   * With `createdBefore` (a scope just created under an old id), only tokens older than the new scope go:
+   * a backstop for a deletion whose revocation failed or missed a token.
    */
-  async revokeScope(scope: Scope): Promise<number> {
+  async revokeScope(scope: Scope, createdBefore?: string): Promise<number> {
     try {
-      return await this.deps.tokens.revokeTokensOfScope(scope, this.clock.now().toISOString());
+      return await this.deps.tokens.revokeTokensOfScope(scope, this.clock.now().toISOString(), createdBefore);
     } finally {
       this.#generation++;
       this.#principals.clear();

@@ -51,7 +51,7 @@ export function createDynamoStore(
     getTokenById: (id) => tokens.getTokenById(id),
     listTokens: (p) => tokens.listTokens(p),
     revokeToken: (id, at) => tokens.revokeToken(id, at),
-    revokeTokensOfScope: (scope, at) => tokens.revokeTokensOfScope(scope, at),
+    revokeTokensOfScope: (scope, at, before) => tokens.revokeTokensOfScope(scope, at, before),
     touchToken: (h, at, n) => tokens.touchToken(h, at, n),
     appendAudit: (e, d) => audit.appendAudit(e, d),
     listAudit: (q, p) => audit.listAudit(q, p),

@@ -87,7 +87,8 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
     }
   }
 
-  async revokeTokensOfScope(scope: Scope, revokedAt: string): Promise<number> {
+  async revokeTokensOfScope(scope: Scope, revokedAt: string, createdBefore?: string): Promise<number> {
+    const older = createdBefore ? " AND createdAt < :before" : "";
     let revoked = 0;
     let start: Record<string, unknown> | undefined;
     do {
@@ -97,13 +98,15 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
             TableName: this.table,
             IndexName: INDEX.byKind,
             KeyConditionExpression: "listKind = :k",
-            FilterExpression: scope.spaceId
-              ? "environmentId = :e AND spaceId = :s AND attribute_not_exists(revokedAt)"
-              : "environmentId = :e AND attribute_not_exists(revokedAt)",
+            FilterExpression:
+              (scope.spaceId
+                ? "environmentId = :e AND spaceId = :s AND attribute_not_exists(revokedAt)"
+                : "environmentId = :e AND attribute_not_exists(revokedAt)") + older,
             ExpressionAttributeValues: {
               ":k": "token",
               ":e": scope.environmentId,
               ...(scope.spaceId ? { ":s": scope.spaceId } : {}),
+              ...(createdBefore ? { ":before": createdBefore } : {}),
             },
             ExclusiveStartKey: start,
           }),

@@ -11,7 +11,7 @@ import {
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditRepository } from "../../lambdas/store/audit-repository.ts";
 import { cli } from "../client/helpers.ts";
@@ -437,6 +437,29 @@ describe("finding 5: a token does not outlive its scope; a re-created scope star
       body: { name: "OVR", value: "new", environmentId: "r2_b", spaceId: "r2_b1" },
     });
     expect(again.body.data.version).toBe(1);
+  });
+});
+
+describe("finding 5, backstop: a token its scope's deletion missed dies when the id is created again", () => {
+  it("an environment removed behind the API's back, then re-created: the old token is refused", async () => {
+    expect(
+      (await t.call("POST", "/v1/environments", { token: admin, body: { name: "bs", id: "r2_bs" } })).status,
+    ).toBe(201);
+    const agent = await createToken(t.call, admin, {
+      label: "missed",
+      role: "agent",
+      environmentId: "r2_bs",
+    });
+    const { dynamo, table } = raw();
+    // As if the deletion's revocation had failed: only the environment's item goes.
+    await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: "ENV#r2_bs", sk: "META" } }));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(
+      (await t.call("POST", "/v1/environments", { token: admin, body: { name: "bs", id: "r2_bs" } })).status,
+    ).toBe(201);
+    expect((await t.call("GET", "/v1/secrets?environmentId=r2_bs", { token: agent.token })).status).toBe(401);
+    const fresh = await createToken(t.call, admin, { label: "fresh", role: "agent", environmentId: "r2_bs" });
+    expect((await t.call("GET", "/v1/secrets?environmentId=r2_bs", { token: fresh.token })).status).toBe(200);
   });
 });
 

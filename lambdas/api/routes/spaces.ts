@@ -59,6 +59,10 @@ export function spaceRoutes(app: App, deps: AppDeps) {
       requireScope(p, { environmentId: body.environmentId });
       requireRole(p, MANAGERS, "create spaces");
       const space = await services.scopes.createSpace(body);
+      await services.tokens.revokeScope(
+        { environmentId: space.environmentId, spaceId: space.id },
+        space.createdAt,
+      );
       await auditChange(c, deps, "space.create", spaceTarget(space));
       return c.json({ data: space }, 201);
     },
