@@ -154,6 +154,30 @@ describe("security: a write that lands after its scope was deleted", () => {
   });
 });
 
+describe("security: a token created while its scope is being deleted", () => {
+  it("is revoked by the creation's second check (the deletion's sweep missed it) and the creation answers 404", async () => {
+    const local = t.local;
+    if (!local) return;
+    await t.call("POST", "/v1/environments", { token: t.adminToken, body: { id: "tokrace", name: "r" } });
+    const store = createDynamoStore(local.dynamo.doc, local.dynamo.table);
+    let id = "";
+    // The environment is deleted right after the token item is written, before its sweep could see it.
+    const racing = {
+      ...store,
+      putToken: async (record: Parameters<typeof store.putToken>[0], hash: string) => {
+        id = record.id;
+        await store.putToken(record, hash);
+        await store.deleteEnvironment("tokrace");
+      },
+    };
+    const service = new TokenService({ tokens: racing, scopes: store });
+    await expect(
+      service.create({ name: "late", role: "agent", environmentId: "tokrace", createdBy: "t" }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    expect((await store.getTokenById(id))?.revokedAt).toBeDefined();
+  });
+});
+
 describe("security: two app instances on one table (principal and known-scope caches)", () => {
   const TTL = 400;
   /** An instance as the entry points compose it, with short cache windows so the test can wait them out. */
