@@ -1,16 +1,13 @@
 import { constants } from "node:fs";
 import { chmod, copyFile, open, readdir, rename, unlink } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { Level } from "level";
 import { isAppError } from "../lambdas/core/errors.ts";
 import { toKeyringContext } from "../lambdas/crypto/encryption-context.ts";
 import { LocalKeyring } from "../lambdas/crypto/local-keyring.ts";
-import { createDynamoClients } from "../lambdas/store/client.ts";
 import { EnvelopeItems, type StoredEnvelope } from "../lambdas/store/envelope-items.ts";
+import { openEmbeddedStore } from "./embedded-engine.ts";
 import { LOCAL_TABLE } from "./server.ts";
 
 /** A rotation problem the operator can fix; the message says how. Nothing was changed unless it says so. */
@@ -81,7 +78,7 @@ export async function rotateLocalKey(options: RotateKeyOptions): Promise<RotateK
   await copyFile(keyPath, oldKeyFile, constants.COPYFILE_EXCL);
   await chmod(oldKeyFile, 0o600);
 
-  const db = await startDatabase(join(dataDir, "db"));
+  const db = await startDatabase(dataDir);
   let rewrapped = 0;
   let alreadyRewrapped = 0;
   try {
@@ -219,14 +216,9 @@ async function refuseWhileServing(dbPath: string, dataDir: string): Promise<void
   }
 }
 
-async function startDatabase(dbPath: string) {
-  const server = dynalite({ path: dbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clients = createDynamoClients({ endpoint, region: "local" });
+async function startDatabase(dataDir: string) {
+  // The same private socket as the server's: no TCP port while keys are being re-wrapped.
+  const { engine, clients } = await openEmbeddedStore(dataDir);
   const hasTable = await clients.raw
     .send(new DescribeTableCommand({ TableName: LOCAL_TABLE }))
     .then(() => true)
@@ -239,7 +231,7 @@ async function startDatabase(dbPath: string) {
     hasTable,
     async close() {
       clients.raw.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await engine.close();
     },
   };
 }

@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import { serve } from "@hono/node-server";
 import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
@@ -12,10 +11,12 @@ import { TokenService } from "../lambdas/core/token-service.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
 import { LocalKeyring } from "../lambdas/crypto/local-keyring.ts";
-import { createDynamoClients, type DynamoClients } from "../lambdas/store/client.ts";
+import type { DynamoClients } from "../lambdas/store/client.ts";
 import { createDynamoStore } from "../lambdas/store/dynamo-store.ts";
 import { KNOWN_SCOPE_TTL_MS } from "../lambdas/store/known-scopes.ts";
 import { ensureTable } from "../lambdas/store/table.ts";
+import { allowedHosts, misdirected } from "./allowed-hosts.ts";
+import { openEmbeddedStore } from "./embedded-engine.ts";
 import { serveStatic } from "./static.ts";
 import { VERSION } from "./version.ts";
 import { WebhookEvents, type WebhookTuning } from "./webhook-events.ts";
@@ -79,11 +80,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       `a key rotation in ${dataDir} did not finish (master.key.new exists); run \`scoped-secrets rotate-key --data-dir ${dataDir}\` again to complete it, then start the server`,
     );
 
-  const db = await startEngineThread(join(dataDir, "db")).catch((e) => {
+  const { engine: db, clients } = await openEmbeddedStore(dataDir).catch((e) => {
     throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);
   });
   const endpoint = db.endpoint;
-  const clients = createDynamoClients({ endpoint, region: "local" });
   // An engine that dies while opening (LevelDB locked by another server) fails start-up with this message.
   const engineDied = new Promise<never>((_, reject) => {
     db.onError = reject;
@@ -150,7 +150,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     firstAdminToken = token;
   }
 
-  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
+  const hostAllowed = allowedHosts(options.host);
+  const fetch: typeof app.fetch = (req, ...rest) =>
+    hostAllowed(req.headers.get("host") ?? undefined) ? app.fetch(req, ...rest) : misdirected();
+  const server = serve({ fetch, port: options.port, hostname: options.host }) as Server;
   await new Promise<void>((ok, fail) => {
     server.once("listening", ok);
     server.once("error", (e: NodeJS.ErrnoException) => {
@@ -258,45 +261,8 @@ function prepareDataDir(dataDir: string) {
   }
 }
 
-// dynalite runs on its own thread: the HTTP/app thread and the database then use two cores, in one process.
-
-/** dynalite on a worker thread of this process, persisted to `path`. */
-export interface EngineThread {
-  endpoint: string;
-  /** What happens when the engine fails after start-up; by default the error is rethrown (the process ends). */
-  onError: (error: Error) => void;
-  close(): Promise<void>;
-}
-
-/** Starts dynalite (LevelDB in `path`) on its own thread; the benchmark's baseline uses the same setup. */
-export async function startEngineThread(path: string): Promise<EngineThread> {
-  const worker = new Worker(new URL("./engine-thread.cjs", import.meta.url), { workerData: { path } });
-  let closing = false;
-  const exited = new Promise<void>((r) => worker.once("exit", () => r()));
-  const port = await new Promise<number>((ok, fail) => {
-    worker.once("message", (m: { port?: number; error?: string }) =>
-      m.port ? ok(m.port) : fail(new Error(m.error ?? "no port")),
-    );
-    worker.once("error", fail);
-    void exited.then(() => fail(new Error("the database thread stopped")));
-  });
-  const engine: EngineThread = {
-    endpoint: `http://127.0.0.1:${port}`,
-    // A failing engine fails the server, as it did when it ran on the main thread.
-    onError: (e) => {
-      throw e;
-    },
-    close() {
-      if (!closing) worker.postMessage("close");
-      closing = true;
-      return exited;
-    },
-  };
-  worker.on("error", (e) => {
-    if (!closing) engine.onError(e);
-  });
-  return engine;
-}
+// dynalite runs on its own thread and a private unix socket (local/embedded-engine.ts).
+export { type EngineThread, startEngineThread } from "./embedded-engine.ts";
 
 /** Reads DATA_DIR/admin-token if present (the CLI's default credentials). */
 export function readAdminToken(dataDir: string): string | undefined {

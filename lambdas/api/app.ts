@@ -98,7 +98,10 @@ export function createApp(deps: AppDeps): App {
   // GET and HEAD bodies are never read; asking for one makes the node adapter build a full Request per call.
   app.use("/v1/*", (c, next) => (BODILESS.has(c.req.method) ? next() : limitBody(c, next)));
   app.use("/v1/*", async (c, next) => {
-    if (!OPEN_PATHS.has(c.req.path)) c.set("principal", await deps.principalOf(c));
+    if (OPEN_PATHS.has(c.req.path)) return next();
+    // Anything behind a token may carry a value or a token: no browser, proxy or CDN may keep a copy.
+    c.header("Cache-Control", "no-store");
+    c.set("principal", await deps.principalOf(c));
     await next();
   });
 

@@ -1,5 +1,5 @@
 import { newId } from "./ids.ts";
-import type { AuditStore, Clock, PageRequest } from "./ports.ts";
+import type { AuditQuery, AuditStore, Clock, PageRequest } from "./ports.ts";
 import { systemClock } from "./ports.ts";
 import type { Principal } from "./principal.ts";
 import type { AuditEvent, Page } from "./types.ts";
@@ -42,7 +42,7 @@ export class AuditService {
     return event;
   }
 
-  list(environmentId: string | undefined, page: PageRequest): Promise<Page<AuditEvent>> {
-    return this.deps.audit.listAudit(environmentId, page);
+  list(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>> {
+    return this.deps.audit.listAudit(query, page);
   }
 }

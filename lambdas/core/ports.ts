@@ -46,6 +46,8 @@ export interface ScopeStore {
   spaceInEnvironment(environmentId: string, spaceId: string): Promise<boolean>;
   /** Looks a space up by id alone. */
   getSpace(id: string): Promise<Space | undefined>;
+  /** The space if it is in this environment: one keyed read, the same for missing and elsewhere. */
+  getSpaceIn(environmentId: string, spaceId: string): Promise<Space | undefined>;
   listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>>;
   renameSpace(id: string, name: string, updatedAt: string): Promise<Space>;
   /** Throws conflict while it has overrides; not_found when missing. */
@@ -111,14 +113,26 @@ export interface TokenStore {
   getTokenById(id: string): Promise<TokenRecord | undefined>;
   listTokens(page: PageRequest): Promise<Page<TokenRecord>>;
   revokeToken(id: string, revokedAt: string): Promise<TokenRecord>;
+  /** Revokes every unrevoked token bound to the scope (for an environment: to it or any of its spaces); returns how many. */
+  revokeTokensOfScope(scope: Scope, revokedAt: string, createdBefore?: string): Promise<number>;
   /** Best effort; only writes when the stored lastUsedAt is older than `notAfter`. */
   touchToken(hash: string, at: string, notAfter: string): Promise<void>;
 }
 
+/** Which audit events to list: the global log (no environment), an environment's, or one space's. */
+export interface AuditQuery {
+  environmentId?: string | undefined;
+  /** Only this space's events (those whose target is in it), read from the space's own partition. */
+  spaceId?: string | undefined;
+  /** ISO time: only events at or after it (the scope's creation, so a re-created id sees no earlier history). */
+  since?: string | undefined;
+}
+
 export interface AuditStore {
+  /** Throws conflict rather than overwrite an existing event. */
   appendAudit(event: AuditEvent, retentionDays: number): Promise<void>;
   /** Newest first. */
-  listAudit(environmentId: string | undefined, page: PageRequest): Promise<Page<AuditEvent>>;
+  listAudit(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>>;
 }
 
 export type Store = ScopeStore & SecretStore & TokenStore & AuditStore;

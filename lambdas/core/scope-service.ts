@@ -29,6 +29,11 @@ export class ScopeService {
     return env;
   }
 
+  /** Undefined when missing (no 404): for callers that answer differently. */
+  getEnvironmentIfAny(id: string): Promise<Environment | undefined> {
+    return this.deps.scopes.getEnvironment(id);
+  }
+
   listEnvironments(page: PageRequest): Promise<Page<Environment>> {
     return this.deps.scopes.listEnvironments(page);
   }
@@ -60,6 +65,11 @@ export class ScopeService {
   /** Undefined when missing: callers answer 404 the same way for missing and out-of-scope spaces. */
   getSpace(id: string): Promise<Space | undefined> {
     return this.deps.scopes.getSpace(id);
+  }
+
+  /** The space if it is in this environment; one keyed read, the same for missing and elsewhere. */
+  getSpaceIn(environmentId: string, id: string): Promise<Space | undefined> {
+    return this.deps.scopes.getSpaceIn(environmentId, id);
   }
 
   listSpaces(environmentId: string, page: PageRequest): Promise<Page<Space>> {

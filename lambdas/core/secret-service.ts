@@ -5,6 +5,7 @@ import {
   type ChangeEvent,
   type ChangeEvents,
   type Clock,
+  type EncryptionContext,
   type PageRequest,
   type SecretCipher,
   type Store,
@@ -33,6 +34,8 @@ export interface Lookup {
   cursor?: string | undefined;
   /** A read of one name (`resolve`), not a page. */
   single: boolean;
+  /** The scope that was asked for: the encryption context is built from it. */
+  scope: Scope;
 }
 
 export interface ReadOptions {
@@ -139,25 +142,20 @@ export class SecretService {
       if (!items.scopeExists) throw scopeNotFound(scope);
       const entry = pickEffective(items.environment, items.space, scope.spaceId !== undefined);
       if (!entry) throw notFound("name", `secret ${name} not found in ${describeScope(scope)}`);
-      return { entries: [entry], single: true };
+      return { entries: [entry], single: true, scope };
     }
     const page = await this.store.listEffective(scope, { cursor: query.cursor, limit: query.limit });
     if (!page.scopeExists) throw scopeNotFound(scope);
     const entries = mergeEffective(page.environment, scope.spaceId ? page.space : undefined);
-    return { entries, cursor: page.cursor, single: false };
+    return { entries, cursor: page.cursor, single: false, scope };
   }
 
   /** Phase two: the views of a lookup, decrypted when `reveal`. */
   async open(lookup: Lookup, options: ReadOptions): Promise<Page<SecretView>> {
-    const { entries, cursor } = lookup;
-    if (!options.reveal) return { items: entries.map((e) => toView(e)), cursor };
+    const { entries, cursor, scope } = lookup;
     // One name: an integrity failure fails the read; in a list it marks its own row.
     const items = await Promise.all(
-      entries.map((e) =>
-        lookup.single
-          ? this.cipher.open(e.stored.envelope, contextOf(e.stored)).then((v) => toView(e, v))
-          : this.openEntry(e),
-      ),
+      entries.map((e) => this.openEntry(scope, e, options.reveal, lookup.single)),
     );
     return { items, cursor };
   }
@@ -166,9 +164,9 @@ export class SecretService {
   async get(secretId: string, options: ReadOptions): Promise<SecretView> {
     const stored = await this.requireById(secretId);
     const entry = { stored, inherited: false, overridden: false };
-    return options.reveal
-      ? toView(entry, await this.cipher.open(stored.envelope, contextOf(stored)))
-      : toView(entry);
+    // The store reports scope and name from the item's key, so this context is the key's.
+    const bound = contextFor(scopeOf(stored), stored.name, stored);
+    return options.reveal ? toView(entry, await this.cipher.open(stored.envelope, bound)) : toView(entry);
   }
 
   /** The stored secret behind an id, for scope checks before acting on it. */
@@ -230,7 +228,8 @@ export class SecretService {
         "version",
         `version ${version} of ${stored.name} records a deletion; choose a version with a value`,
       );
-    const value = await this.cipher.open(old.envelope, { ...scope, name: stored.name, version });
+    const bound = contextFor(scope, stored.name, stored);
+    const value = await this.cipher.open(old.envelope, { ...bound, version });
     return this.setValue({ scope, name: stored.name, value, expectedVersion: stored.version, actor }, true);
   }
 
@@ -253,11 +252,19 @@ export class SecretService {
     if (!(await this.store.getEnvironment(scope.environmentId))) throw scopeNotFound(scope);
   }
 
-  private async openEntry(entry: EffectiveEntry): Promise<SecretView> {
+  private async openEntry(
+    scope: Scope,
+    entry: EffectiveEntry,
+    reveal: boolean,
+    failFast = false,
+  ): Promise<SecretView> {
+    const owner = entry.inherited || !scope.spaceId ? { environmentId: scope.environmentId } : scope;
     try {
-      return toView(entry, await this.cipher.open(entry.stored.envelope, contextOf(entry.stored)));
+      const bound = contextFor(owner, entry.stored.name, entry.stored);
+      if (!reveal) return toView(entry);
+      return toView(entry, await this.cipher.open(entry.stored.envelope, bound));
     } catch (e) {
-      if (e instanceof AppError && e.code === "integrity") {
+      if (!failFast && e instanceof AppError && e.code === "integrity") {
         return { ...toView(entry), error: { code: "integrity", message: e.message } };
       }
       throw e;
@@ -268,12 +275,24 @@ export class SecretService {
 export const scopeOf = (s: { environmentId: string; spaceId?: string | undefined }): Scope =>
   s.spaceId ? { environmentId: s.environmentId, spaceId: s.spaceId } : { environmentId: s.environmentId };
 
-const contextOf = (s: StoredSecret) => ({
-  environmentId: s.environmentId,
-  spaceId: s.spaceId,
-  name: s.name,
-  version: s.version,
-});
+/**
+ * The encryption context of a stored item, built from the key that was asked for (scope and name), never
+ * from the item's own fields. An item the store found under a key its fields disagree with, or that
+ * answers for another scope or name, is an integrity failure and is never served.
+ */
+function contextFor(scope: Scope, name: string, stored: StoredSecret): EncryptionContext {
+  if (
+    stored.misplaced ||
+    stored.name !== name ||
+    stored.environmentId !== scope.environmentId ||
+    (stored.spaceId ?? undefined) !== (scope.spaceId ?? undefined)
+  )
+    throw new AppError(
+      "integrity",
+      `the stored value of ${name} failed its integrity check: it is not stored under its own scope and name`,
+    );
+  return { environmentId: scope.environmentId, spaceId: scope.spaceId, name, version: stored.version };
+}
 
 export const describeScope = (scope: Scope): string =>
   scope.spaceId

@@ -4,7 +4,7 @@ import { newId } from "./ids.ts";
 import type { Clock, PageRequest, ScopeStore, TokenStore } from "./ports.ts";
 import { systemClock } from "./ports.ts";
 import type { Principal } from "./principal.ts";
-import type { Page, Role, TokenRecord } from "./types.ts";
+import type { Page, Role, Scope, TokenRecord } from "./types.ts";
 
 /** A recognisable prefix lets secret scanners spot a leaked token; 32 random bytes give 256 bits. */
 export const TOKEN_PREFIX = "sst_";
@@ -89,7 +89,35 @@ export class TokenService {
       createdBy: input.createdBy,
     };
     await this.deps.tokens.putToken(record, hashToken(token));
+    // A scope deleted while this token was being written revoked its tokens without seeing this one.
+    if (input.environmentId && !(await this.#scopeExists(input.environmentId, input.spaceId))) {
+      await this.deps.tokens.revokeToken(record.id, this.clock.now().toISOString()).catch(() => undefined);
+      throw input.spaceId
+        ? notFound("spaceId", `space ${input.spaceId} not found in environment ${input.environmentId}`)
+        : notFound("environmentId", `environment ${input.environmentId} not found`);
+    }
     return { record, token };
+  }
+
+  async #scopeExists(environmentId: string, spaceId: string | undefined): Promise<boolean> {
+    if (spaceId) return (await this.deps.scopes.getSpaceIn(environmentId, spaceId)) !== undefined;
+    return (await this.deps.scopes.getEnvironment(environmentId)) !== undefined;
+  }
+
+  /**
+   * Revokes every token bound to a scope that is being deleted (an environment: its own and its spaces'),
+   * so an environment or space re-created under the same id is not reachable with the old tokens.
+   * This service stops accepting them at once; other instances within their principal cache window.
+   * With `createdBefore` (a scope just created under an old id), only tokens older than the new scope go:
+   * a backstop for a deletion whose revocation failed or missed a token.
+   */
+  async revokeScope(scope: Scope, createdBefore?: string): Promise<number> {
+    try {
+      return await this.deps.tokens.revokeTokensOfScope(scope, this.clock.now().toISOString(), createdBefore);
+    } finally {
+      this.#generation++;
+      this.#principals.clear();
+    }
   }
 
   /**

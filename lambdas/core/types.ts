@@ -47,6 +47,8 @@ export interface StoredSecret {
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
+  /** Set by the store when the item's own fields disagree with the key it was found under. */
+  misplaced?: true | undefined;
 }
 
 export type VersionKind = "value" | "tombstone";

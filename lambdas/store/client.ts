@@ -9,18 +9,30 @@ export interface DynamoClients {
   doc: DynamoDBDocumentClient;
 }
 
+/** An endpoint of the embedded engine on a unix socket (or Windows named pipe): `unix:<path>`. */
+export const UNIX_ENDPOINT_PREFIX = "unix:";
+
 /**
  * One client per process, with keep-alive sockets: a new TLS/TCP handshake per request would dominate
- * the agent hot path.
+ * the agent hot path. `socketPath` (or an endpoint `unix:<path>`) speaks HTTP over a unix socket, which is
+ * how the local server reaches its embedded engine without a TCP port anyone on the machine could use.
  */
 export function createDynamoClients(
-  config: DynamoDBClientConfig & { endpoint?: string } = {},
+  config: DynamoDBClientConfig & { endpoint?: string; socketPath?: string } = {},
 ): DynamoClients {
-  const local = typeof config.endpoint === "string" && config.endpoint.startsWith("http://");
+  const { socketPath: given, ...rest } = config;
+  const socketPath =
+    given ??
+    (typeof rest.endpoint === "string" && rest.endpoint.startsWith(UNIX_ENDPOINT_PREFIX)
+      ? rest.endpoint.slice(UNIX_ENDPOINT_PREFIX.length)
+      : undefined);
+  // The host name is only the request's Host header: the agent connects to the socket.
+  if (socketPath !== undefined) rest.endpoint = "http://localhost";
+  const local = typeof rest.endpoint === "string" && rest.endpoint.startsWith("http://");
   const raw = new DynamoDBClient({
-    ...config,
+    ...rest,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64, ...(socketPath ? { socketPath } : {}) }),
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
       connectionTimeout: 2000,
       requestTimeout: 5000,

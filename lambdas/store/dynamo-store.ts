@@ -35,6 +35,7 @@ export function createDynamoStore(
     createSpace: (s) => scopes.createSpace(s),
     spaceInEnvironment: (e, s) => scopes.spaceInEnvironment(e, s),
     getSpace: (id) => scopes.getSpace(id),
+    getSpaceIn: (e, id) => scopes.getSpaceIn(e, id),
     listSpaces: (e, p) => scopes.listSpaces(e, p),
     renameSpace: (id, n, u) => scopes.renameSpace(id, n, u),
     deleteSpace: (id) => scopes.deleteSpace(id),
@@ -50,8 +51,9 @@ export function createDynamoStore(
     getTokenById: (id) => tokens.getTokenById(id),
     listTokens: (p) => tokens.listTokens(p),
     revokeToken: (id, at) => tokens.revokeToken(id, at),
+    revokeTokensOfScope: (scope, at, before) => tokens.revokeTokensOfScope(scope, at, before),
     touchToken: (h, at, n) => tokens.touchToken(h, at, n),
     appendAudit: (e, d) => audit.appendAudit(e, d),
-    listAudit: (e, p) => audit.listAudit(e, p),
+    listAudit: (q, p) => audit.listAudit(q, p),
   };
 }

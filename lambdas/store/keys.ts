@@ -28,7 +28,30 @@ export const versionSk = (name: string, version: number) =>
 
 export const tokenPk = (hash: string) => `${TOKEN_PREFIX}${hash}`;
 
-export const auditPk = (environmentId: string | undefined) => `AUDIT#${environmentId ?? "_"}`;
+/**
+ * Events outside any environment live in a partition no environment id can name: ids match
+ * ^[A-Za-z0-9_-]{1,64}$, so none can be "$GLOBAL" (an environment named "_" once read the old "AUDIT#_").
+ */
+export const GLOBAL_AUDIT_PK = "AUDIT$GLOBAL";
+export const auditPk = (environmentId: string | undefined) =>
+  environmentId === undefined ? GLOBAL_AUDIT_PK : `AUDIT#${environmentId}`;
+/** A space's own copy of its events; ids cannot hold "#", so no environment partition looks like it. */
+export const spaceAuditPk = (environmentId: string, spaceId: string) => `AUDIT#${environmentId}#${spaceId}`;
+
+/**
+ * The scope and name a current secret item's key names (what its fields must agree with). Undefined when
+ * the key is not a secret key at all.
+ */
+export function secretKeyParts(
+  pk: string,
+  sk: string,
+): { environmentId: string; spaceId?: string | undefined; name: string } | undefined {
+  if (!pk.startsWith("SCOPE#") || !sk.startsWith(SECRET_PREFIX)) return undefined;
+  // Environment and space ids cannot hold "#", so the split is unambiguous.
+  const [environmentId, spaceId, ...rest] = pk.slice("SCOPE#".length).split("#");
+  if (!environmentId || rest.length) return undefined;
+  return { environmentId, spaceId: spaceId || undefined, name: sk.slice(SECRET_PREFIX.length) };
+}
 
 /** Attribute and index names. */
 export const ATTR = { pk: "pk", sk: "sk", id: "id", listKind: "listKind", ttl: "ttl" } as const;

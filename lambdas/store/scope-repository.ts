@@ -57,6 +57,7 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
         throw conflict("id", `environment ${env.id} already exists; choose another id`);
       throw this.translate(e);
     }
+    await this.purgeScope(scopePk({ environmentId: env.id }), env.createdAt);
   }
 
   async getEnvironment(id: string): Promise<Environment | undefined> {
@@ -129,6 +130,8 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
     }
     // After the delete, so a read racing it cannot remember the scope again.
     this.knownScopes.forget({ environmentId: id });
+    // A deleted environment leaves no history behind for a later environment of the same id.
+    await this.purgeScope(scopePk({ environmentId: id }));
   }
 
   /**
@@ -163,6 +166,10 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
       if (isConditionFailed(e)) throw spaceTaken(space.id);
       throw this.translate(e);
     }
+    await this.purgeScope(
+      scopePk({ environmentId: space.environmentId, spaceId: space.id }),
+      space.createdAt,
+    );
   }
 
   async spaceInEnvironment(environmentId: string, spaceId: string): Promise<boolean> {
@@ -242,9 +249,63 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
       if (!isConditionFailed(e)) throw this.translate(e);
     }
     this.knownScopes.forget({ environmentId, spaceId: id });
+    await this.purgeScope(scopePk({ environmentId, spaceId: id }));
     await this.call(() =>
       this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: spaceLookupPk(id), sk: META } })),
     );
+  }
+
+  /** The space if it is in this environment: one keyed read, whether it is missing or elsewhere. */
+  getSpaceIn(environmentId: string, spaceId: string): Promise<Space | undefined> {
+    return this.getSpaceItem(environmentId, spaceId);
+  }
+
+  /**
+   * Removes a scope's stored secrets and history (current items, versions, tombstones), so an environment
+   * or space created later under the same id starts empty: no versions to list or roll back to. With
+   * `before`, only items written before that time go (leftovers of a write that raced the deletion),
+   * each conditionally, so nothing the new scope wrote is touched.
+   */
+  private async purgeScope(pk: string, before?: string): Promise<void> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call(() =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": pk },
+            ProjectionExpression: "pk, sk",
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      await Promise.all(
+        (out.Items ?? []).map((item) => this.purgeItem({ pk: String(item.pk), sk: String(item.sk) }, before)),
+      );
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  private async purgeItem(Key: { pk: string; sk: string }, before: string | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key,
+          ...(before === undefined
+            ? {}
+            : {
+                ConditionExpression:
+                  "(attribute_exists(updatedAt) AND updatedAt < :b) OR (attribute_not_exists(updatedAt) AND createdAt < :b)",
+                ExpressionAttributeValues: { ":b": before },
+              }),
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw this.translate(e);
+    }
   }
 
   private async getLookup(spaceId: string): Promise<string | undefined> {

@@ -27,6 +27,7 @@ import {
   META,
   SECRET_UPPER,
   scopePk,
+  secretKeyParts,
   secretSk,
   secretSkAfter,
   spaceListSk,
@@ -42,9 +43,23 @@ export const DEFAULT_EFFECTIVE_PAGE = 1000;
 
 type Item = Record<string, unknown>;
 
+/**
+ * A current item as the domain sees it. Scope and name come from the item's key, never from its own fields:
+ * an item whose fields disagree with its key (a whole item copied to another partition) is marked, and the
+ * service treats it as an integrity failure.
+ */
 const toSecret = (item: Item): StoredSecret => {
   const secret = stripKeys<StoredSecret>(item);
-  return { ...secret, spaceId: secret.spaceId ?? undefined };
+  const key = secretKeyParts(String(item.pk), String(item.sk));
+  const fields = {
+    environmentId: secret.environmentId,
+    spaceId: secret.spaceId ?? undefined,
+    name: secret.name,
+  };
+  if (!key) return { ...secret, ...fields, misplaced: true };
+  const agrees =
+    key.environmentId === fields.environmentId && key.spaceId === fields.spaceId && key.name === fields.name;
+  return { ...secret, ...key, ...(agrees ? {} : { misplaced: true }) };
 };
 const toVersion = (item: Item): SecretVersion => {
   const { vkind, ...rest } = stripKeys<SecretVersion & { vkind: SecretVersion["kind"] }>(item);
@@ -111,8 +126,11 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
       };
       if (!(await this.claim(version))) {
         const other = await this.getVersionItem(pk, req.name, next);
-        if (other) await this.rollForward(other, current ? current.version : null);
-        continue;
+        // Our own claim, whose answer was lost and whose retry met it: ours to complete, not a lost race.
+        if (other?.writeId !== version.writeId) {
+          if (other) await this.rollForward(other, current ? current.version : null);
+          continue;
+        }
       }
       await this.afterClaim?.(version);
       const completed = await this.complete(version, current ? current.version : null);

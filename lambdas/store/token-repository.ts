@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { notFound } from "../core/errors.ts";
 import type { PageRequest, TokenStore } from "../core/ports.ts";
-import type { Page, TokenRecord } from "../core/types.ts";
+import type { Page, Scope, TokenRecord } from "../core/types.ts";
 import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import { INDEX, META, TOKEN_PREFIX, tokenPk } from "./keys.ts";
@@ -85,6 +85,52 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
       if (isConditionFailed(e)) throw notFound("tokenId", `token ${id} not found`);
       throw this.translate(e);
     }
+  }
+
+  async revokeTokensOfScope(scope: Scope, revokedAt: string, createdBefore?: string): Promise<number> {
+    const older = createdBefore ? " AND createdAt < :before" : "";
+    let revoked = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call(() =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: INDEX.byKind,
+            KeyConditionExpression: "listKind = :k",
+            FilterExpression:
+              (scope.spaceId
+                ? "environmentId = :e AND spaceId = :s AND attribute_not_exists(revokedAt)"
+                : "environmentId = :e AND attribute_not_exists(revokedAt)") + older,
+            ExpressionAttributeValues: {
+              ":k": "token",
+              ":e": scope.environmentId,
+              ...(scope.spaceId ? { ":s": scope.spaceId } : {}),
+              ...(createdBefore ? { ":before": createdBefore } : {}),
+            },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :at)",
+              ConditionExpression: "attribute_exists(pk)",
+              ExpressionAttributeValues: { ":at": revokedAt },
+            }),
+          );
+          revoked++;
+        } catch (e) {
+          if (!isConditionFailed(e)) throw this.translate(e);
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return revoked;
   }
 
   async touchToken(hash: string, at: string, notAfter: string): Promise<void> {

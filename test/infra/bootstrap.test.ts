@@ -41,7 +41,7 @@ describe("scoped-secrets bootstrap", () => {
     expect(principal).toMatchObject({ tokenId, role: "admin", name: "first admin" });
     const items = await engine.clients.doc.send(new ScanCommand({ TableName: engine.table }));
     expect(JSON.stringify(items.Items)).not.toContain(token);
-    const audit = await store.listAudit(undefined, {});
+    const audit = await store.listAudit({}, {});
     expect(audit.items).toContainEqual(
       expect.objectContaining({
         action: "token.create",

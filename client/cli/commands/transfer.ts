@@ -1,4 +1,6 @@
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { lstat, open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { SECRET_NAME_PATTERN } from "../../sdk/api-types.ts";
 import { type Cli, readAll, scopeLabel, scopeOf, withScope } from "../cli.ts";
@@ -90,8 +92,7 @@ Examples:
           ? `${JSON.stringify(Object.fromEntries(entries.map((e) => [e.name, e.value])), null, 2)}\n`
           : formatDotenv(entries, `scoped-secrets export of ${scopeLabel(opts)}`);
       if (!opts.output) return void cli.io.stdout.write(text);
-      await writeFile(opts.output, text, { mode: 0o600 });
-      await chmod(opts.output, 0o600);
+      await writePrivateFile(opts.output, text);
       cli.err(`Wrote ${entries.length} secrets to ${opts.output} (mode 0600)`);
     });
 }
@@ -147,4 +148,38 @@ function parseEntries(text: string, format: Format, file: string): Array<{ name:
   }
   if (!entries.length) throw new CliError(`${file} has no secrets`, EXIT.usage);
   return entries.map(({ name, value }) => ({ name, value }));
+}
+
+/**
+ * Writes values to `path` without ever exposing them: a new file created 0600 next to the target (never an
+ * existing file with its old mode), synced, then renamed over the target. A symlink at the target is
+ * refused, and rename never writes through one anyway.
+ */
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isSymbolicLink())
+    throw new CliError(
+      `${path} is a symbolic link; refusing to write secrets through it. Pass the real path or remove the link`,
+      EXIT.usage,
+    );
+  if (existing?.isDirectory()) throw new CliError(`${path} is a directory; pass a file name`, EXIT.usage);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    // "wx": a new file only; the mode applies because the file is created here.
+    handle = await open(temp, "wx", 0o600);
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    if (e instanceof CliError) throw e;
+    throw new CliError(
+      `could not write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      EXIT.usage,
+    );
+  }
 }

@@ -31,6 +31,8 @@ export function environmentRoutes(app: App, deps: AppDeps) {
     async (c) => {
       requireRole(c.get("principal"), ADMIN, "create environments");
       const env = await services.scopes.createEnvironment(c.req.valid("json"));
+      // A token of an earlier environment of this id that its deletion missed is revoked now.
+      await services.tokens.revokeScope({ environmentId: env.id }, env.createdAt);
       await auditChange(c, deps, "environment.create", envTarget(env.id, env.name));
       return c.json({ data: env }, 201);
     },
@@ -109,6 +111,7 @@ export function environmentRoutes(app: App, deps: AppDeps) {
       if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
       requireRole(p, ADMIN, "delete environments");
       await services.scopes.deleteEnvironment(environmentId);
+      await services.tokens.revokeScope({ environmentId });
       await auditChange(c, deps, "environment.delete", envTarget(environmentId));
       return c.json({ data: { id: environmentId, deleted: true as const } }, 200);
     },

@@ -29,11 +29,18 @@ const tags = ["spaces"];
 
 export function spaceRoutes(app: App, deps: AppDeps) {
   const { services } = deps;
-  /** The space if the caller may see it; the same 404 for missing and out-of-scope. */
+  /**
+   * The space if the caller may see it; the same 404, after the same work, for missing and out-of-scope:
+   * a space-bound token reads nothing for another id, an environment-bound one reads its environment's
+   * item only (one keyed read either way), and only an admin looks the id up across environments.
+   */
   async function visibleSpace(c: AppContext, spaceId: string): Promise<Space> {
-    const space = await services.scopes.getSpace(spaceId);
-    if (!space || !inScope(c.get("principal"), { environmentId: space.environmentId, spaceId }))
-      throw spaceNotFound(spaceId);
+    const p = c.get("principal");
+    let space: Space | undefined;
+    if (p.role === "admin") space = await services.scopes.getSpace(spaceId);
+    else if (p.environmentId && (!p.spaceId || p.spaceId === spaceId))
+      space = await services.scopes.getSpaceIn(p.environmentId, spaceId);
+    if (!space || !inScope(p, { environmentId: space.environmentId, spaceId })) throw spaceNotFound(spaceId);
     return space;
   }
 
@@ -52,6 +59,10 @@ export function spaceRoutes(app: App, deps: AppDeps) {
       requireScope(p, { environmentId: body.environmentId });
       requireRole(p, MANAGERS, "create spaces");
       const space = await services.scopes.createSpace(body);
+      await services.tokens.revokeScope(
+        { environmentId: space.environmentId, spaceId: space.id },
+        space.createdAt,
+      );
       await auditChange(c, deps, "space.create", spaceTarget(space));
       return c.json({ data: space }, 201);
     },
@@ -132,6 +143,7 @@ export function spaceRoutes(app: App, deps: AppDeps) {
       const space = await visibleSpace(c, spaceId);
       requireRole(c.get("principal"), MANAGERS, "delete spaces");
       await services.scopes.deleteSpace(spaceId);
+      await services.tokens.revokeScope({ environmentId: space.environmentId, spaceId });
       await auditChange(c, deps, "space.delete", spaceTarget(space));
       return c.json({ data: { id: spaceId, deleted: true as const } }, 200);
     },
