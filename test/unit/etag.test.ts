@@ -14,12 +14,13 @@ const stored = (over: Partial<StoredSecret> = {}): StoredSecret => ({
   updatedBy: "tok_1",
   ...over,
 });
+const scope = { environmentId: "env_1" };
 const lookup = (s: StoredSecret, extra: Partial<Lookup> = {}): Lookup => ({
   entries: [{ stored: s, inherited: false, overridden: false }],
   single: true,
+  scope,
   ...extra,
 });
-const scope = { environmentId: "env_1" };
 
 describe("secretsEtag", () => {
   it("is a strong, quoted tag that depends on metadata, the view and the request", () => {
@@ -34,7 +35,7 @@ describe("secretsEtag", () => {
       secretsEtag(lookup(stored()), { scope: { ...scope, spaceId: "sp_1" }, name: "API_KEY", reveal: true }),
       secretsEtag(lookup(stored(), { cursor: "next" }), { scope, name: "API_KEY", reveal: true }),
       secretsEtag(
-        { entries: [{ stored: stored(), inherited: true, overridden: false }], single: true },
+        { entries: [{ stored: stored(), inherited: true, overridden: false }], single: true, scope },
         { scope, name: "API_KEY", reveal: true },
       ),
       // A ciphertext swapped under the same version: the reader would now see an integrity error.
