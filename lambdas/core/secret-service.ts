@@ -12,6 +12,8 @@ export interface SetSecretInput {
   value: string;
   expectedVersion?: number | undefined;
   actor: string;
+  /** The actor token's name, kept with the version (history and rows show it). */
+  actorName?: string | undefined;
 }
 
 export interface SetSecretResult {
@@ -41,6 +43,10 @@ export class SecretService {
 
   /** Creates or updates the value of `name` at exactly this scope (a space value is an override). */
   async set(input: SetSecretInput): Promise<SetSecretResult> {
+    return this.write(input);
+  }
+
+  private async write(input: SetSecretInput & { rollbackOf?: number }): Promise<SetSecretResult> {
     const name = parse(secretNameSchema, input.name, "name");
     const value = parse(secretValueSchema, input.value, "value");
     if (input.expectedVersion !== undefined)
@@ -62,6 +68,8 @@ export class SecretService {
       },
       expectedVersion: input.expectedVersion,
       actor: input.actor,
+      actorName: input.actorName,
+      rollbackOf: input.rollbackOf,
       now: this.clock.now().toISOString(),
       newId: newId("sec"),
     });
@@ -117,7 +125,12 @@ export class SecretService {
   }
 
   /** Removes the value at its scope, keeping history. A removed space override lets the environment value show. */
-  async delete(secretId: string, actor: string, expectedVersion?: number): Promise<{ version: number }> {
+  async delete(
+    secretId: string,
+    actor: string,
+    expectedVersion?: number,
+    actorName?: string,
+  ): Promise<{ version: number }> {
     const stored = await this.requireById(secretId);
     const result = await this.store.write({
       scope: scopeOf(stored),
@@ -125,6 +138,7 @@ export class SecretService {
       change: { kind: "tombstone" },
       expectedVersion,
       actor,
+      actorName,
       now: this.clock.now().toISOString(),
       newId: stored.id,
     });
@@ -141,13 +155,20 @@ export class SecretService {
         kind: v.kind,
         createdAt: v.createdAt,
         createdBy: v.createdBy,
+        createdByName: v.createdByName ?? null,
+        rollbackOf: v.rollbackOf ?? null,
       })),
       cursor: versions.cursor,
     };
   }
 
   /** Writes a new version holding the value of an earlier one; history only grows. */
-  async rollback(secretId: string, version: number, actor: string): Promise<SetSecretResult> {
+  async rollback(
+    secretId: string,
+    version: number,
+    actor: string,
+    actorName?: string,
+  ): Promise<SetSecretResult> {
     parse(versionSchema, version, "version");
     const stored = await this.requireById(secretId);
     const scope = scopeOf(stored);
@@ -159,7 +180,15 @@ export class SecretService {
         `version ${version} of ${stored.name} records a deletion; choose a version with a value`,
       );
     const value = await this.cipher.open(old.envelope, { ...scope, name: stored.name, version });
-    return this.set({ scope, name: stored.name, value, expectedVersion: stored.version, actor });
+    return this.write({
+      scope,
+      name: stored.name,
+      value,
+      expectedVersion: stored.version,
+      actor,
+      actorName,
+      rollbackOf: version,
+    });
   }
 
   private async requireScope(scope: Scope): Promise<void> {
@@ -217,5 +246,6 @@ function toView(entry: EffectiveEntry, value?: string): SecretView {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     updatedBy: s.updatedBy,
+    updatedByName: s.updatedByName ?? null,
   };
 }

@@ -47,6 +47,8 @@ export interface StoredSecret {
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
+  /** The writing token's name when it wrote (absent on items written before names were stored). */
+  updatedByName?: string | null | undefined;
 }
 
 export type VersionKind = "value" | "tombstone";
@@ -64,6 +66,10 @@ export interface SecretVersion {
   writeId: string;
   createdAt: string;
   createdBy: string;
+  /** The writing token's name when it wrote. */
+  createdByName?: string | undefined;
+  /** Set on a version written by a rollback: the version whose value it restored. */
+  rollbackOf?: number | undefined;
 }
 
 /** What a client sees for one effective secret. */
@@ -81,6 +87,8 @@ export interface SecretView {
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
+  /** The name the writing token had; null for items written before names were stored. */
+  updatedByName: string | null;
   /** Set when the stored value failed its integrity check; `value` is then absent. */
   error?: { code: "integrity"; message: string };
 }
@@ -90,6 +98,8 @@ export interface VersionView {
   kind: VersionKind;
   createdAt: string;
   createdBy: string;
+  createdByName: string | null;
+  rollbackOf: number | null;
 }
 
 export interface Page<T> {

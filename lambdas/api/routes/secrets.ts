@@ -102,6 +102,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         value: body.value,
         expectedVersion,
         actor: p.tokenId,
+        actorName: p.name,
       });
       await auditChange(
         c,
@@ -153,6 +154,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         stored.id,
         p.tokenId,
         ifMatchVersion(c.req.valid("header")["if-match"]),
+        p.name,
       );
       await auditChange(c, deps, "secret.delete", scopeTarget(stored), `version ${version}`);
       return c.json({ data: { id: stored.id, deleted: true as const, version } }, 200);
@@ -190,7 +192,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const p = c.get("principal");
       requireRole(p, MANAGERS, "roll secrets back");
       const { version } = c.req.valid("json");
-      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId);
+      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId, p.name);
       await auditChange(
         c,
         deps,
