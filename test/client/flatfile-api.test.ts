@@ -1,6 +1,6 @@
 import { FlatfileClient } from "@flatfile/api";
-import { FlatfileClient as GeneratedFlatfileClient } from "@flatfile/api/Client";
-import { type Fetcher, fetcher } from "@flatfile/api/core";
+import { FlatfileClient as GeneratedFlatfileClient } from "@flatfile/api/Client.js";
+import { type Fetcher, fetcher } from "@flatfile/api/core/index.js";
 import {
   afterAll,
   afterEach,
@@ -70,7 +70,7 @@ describe("@flatfile/api secrets against this service", () => {
     const plain = new FlatfileClient({ apiUrl: server.url, token: server.adminToken });
     const error = await plain.secrets.list({ environmentId: ENV }, { maxRetries: 0 }).then(
       () => undefined,
-      (e: Error) => e,
+      (e: unknown) => e as Error,
     );
     expect(error?.message).toBe("fetch failed");
     expect(server.logs.length).toBe(before);
