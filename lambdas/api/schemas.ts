@@ -122,13 +122,9 @@ export const VersionSchema = z
       description:
         "That token's name as it was when it wrote (stored with the version); null for versions written before names were stored.",
     }),
-    rollbackOf: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description: "Set when a rollback wrote this version: the version whose value it restored.",
-      }),
+    rollbackOf: z.number().int().nullable().openapi({
+      description: "Set when a rollback wrote this version: the version whose value it restored.",
+    }),
   })
   .openapi("SecretVersion");
 export const RollbackBody = z.strictObject({ version: versionSchema }).openapi("Rollback");
