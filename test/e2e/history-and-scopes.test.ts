@@ -202,6 +202,33 @@ describe("secret history and rollback", () => {
     await expectNoValues();
     await screenshot("04-space-history");
     await own.getByRole("button", { name: "Close" }).click();
+    await own.waitFor({ state: "detached" });
+
+    // Rename from the space's own page; the id (which agents use) stays.
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
+    const rename = page.getByRole("dialog", { name: "Rename space Acme Inc" });
+    await rename.getByLabel("New name").fill("Acme Inc");
+    await rename.getByRole("button", { name: "Rename" }).click();
+    await status("Renamed the space to Acme Inc.").waitFor();
+    await page.getByRole("heading", { name: /Acme Inc/, level: 1 }).waitFor();
+  });
+
+  it("shows the server's message when a history cannot be loaded (the secret was deleted meanwhile)", async () => {
+    await api("POST", "/v1/secrets", admin, { name: "GONE", value: V3, environmentId: ENV });
+    await openEnvironmentSecrets();
+    const gone = (await api("GET", `/v1/secrets?environmentId=${ENV}&name=GONE&reveal=false`, admin)).body
+      .data[0].id;
+    await api("DELETE", `/v1/secrets/${gone}`, admin);
+    await row("GONE").getByRole("button", { name: "History of GONE" }).click();
+    const dialog = page.getByRole("dialog", { name: "History of GONE" });
+    await dialog
+      .getByRole("alert")
+      .filter({ hasText: `secret ${gone} not found` })
+      .waitFor();
+    expect(await dialog.locator("table").count()).toBe(0);
+    await screenshot("04b-history-error");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
   });
 
   it("an operator sees the same history with token names and no values", async () => {
@@ -245,12 +272,12 @@ describe("rename and delete environments and spaces", () => {
   it("renames a space from the spaces list", async () => {
     await page
       .locator(`tr[data-space="${SPACE}"]`)
-      .getByRole("button", { name: "Rename space Acme" })
+      .getByRole("button", { name: "Rename space Acme Inc" })
       .click();
-    const dialog = page.getByRole("dialog", { name: "Rename space Acme" });
+    const dialog = page.getByRole("dialog", { name: "Rename space Acme Inc" });
     await dialog.getByLabel("New name").fill("Acme Corp");
     await dialog.getByRole("button", { name: "Rename" }).click();
-    await status("Renamed space Acme to Acme Corp.").waitFor();
+    await status("Renamed space Acme Inc to Acme Corp.").waitFor();
     await page.getByRole("link", { name: "Acme Corp" }).waitFor();
     const spaces = await api("GET", `/v1/spaces?environmentId=${ENV}`, admin);
     expect(spaces.body.data).toMatchObject([{ id: SPACE, name: "Acme Corp" }]);

@@ -93,7 +93,7 @@ export function DeleteScopeDialog({
           await onDelete();
         } catch (e) {
           if (e instanceof ApiError && e.status === 409)
-            throw new ApiError(409, [`${e.message.replace(/\.?$/, ".")}`, WHY_NOT_EMPTY[what]]);
+            throw new ApiError(409, [sentence(e.message), WHY_NOT_EMPTY[what]]);
           throw e;
         }
       }}
@@ -105,3 +105,6 @@ export function DeleteScopeDialog({
     </ConfirmDialog>
   );
 }
+
+/** "environment x still has spaces" → "Environment x still has spaces." */
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1).replace(/\.?$/, ".")}`;
