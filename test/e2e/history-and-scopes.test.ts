@@ -206,7 +206,7 @@ describe("secret history and rollback", () => {
 
     // Rename from the space's own page; the id (which agents use) stays.
     await page.getByRole("button", { name: "Rename", exact: true }).click();
-    const rename = page.getByRole("dialog", { name: "Rename space Acme Inc" });
+    const rename = page.getByRole("dialog", { name: "Rename space Acme", exact: true });
     await rename.getByLabel("New name").fill("Acme Inc");
     await rename.getByRole("button", { name: "Rename" }).click();
     await status("Renamed the space to Acme Inc.").waitFor();
@@ -272,9 +272,9 @@ describe("rename and delete environments and spaces", () => {
   it("renames a space from the spaces list", async () => {
     await page
       .locator(`tr[data-space="${SPACE}"]`)
-      .getByRole("button", { name: "Rename space Acme Inc" })
+      .getByRole("button", { name: "Rename space Acme Inc", exact: true })
       .click();
-    const dialog = page.getByRole("dialog", { name: "Rename space Acme Inc" });
+    const dialog = page.getByRole("dialog", { name: "Rename space Acme Inc", exact: true });
     await dialog.getByLabel("New name").fill("Acme Corp");
     await dialog.getByRole("button", { name: "Rename" }).click();
     await status("Renamed space Acme Inc to Acme Corp.").waitFor();
