@@ -78,7 +78,7 @@ export const SecretSchema = z
     updatedBy: z.string().openapi({ description: "The id of the token that wrote this version." }),
     updatedByName: z.string().nullable().openapi({
       description:
-        "That token's name as it was when it wrote (stored with the write, never looked up); null for versions written before names were stored.",
+        "That token's name as it was when it wrote (stored with the write, never looked up). null for versions written before names were stored, for agent tokens, and for a space-bound token reading an inherited environment value: names go only to those who may read that scope's audit log.",
     }),
     error: z.object({ code: z.literal("integrity"), message: z.string() }).optional(),
   })

@@ -1,9 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { inScope, MANAGERS, requireRole, requireScope, secretNotFound } from "../../core/access.ts";
+import {
+  inScope,
+  MANAGERS,
+  mayKnowWriter,
+  requireRole,
+  requireScope,
+  secretNotFound,
+} from "../../core/access.ts";
 import { invalid } from "../../core/errors.ts";
+import type { Principal } from "../../core/principal.ts";
 import { canReadValues } from "../../core/principal.ts";
 import { scopeOf } from "../../core/secret-service.ts";
-import type { Scope, StoredSecret } from "../../core/types.ts";
+import type { Scope, SecretView, StoredSecret } from "../../core/types.ts";
 import { auditChange, auditReveal, scopeTarget } from "../audit-helpers.ts";
 import type { App, AppContext, AppDeps } from "../context.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
@@ -30,6 +38,13 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   const m = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
   if (!m) throw invalid("If-Match", 'If-Match must be the version number you read, e.g. If-Match: "3"');
   return Number(m[1]);
+}
+
+/** Drops the writer's token name where the caller may not learn it (core/access.ts#mayKnowWriter). */
+function named(p: Principal, s: SecretView): SecretView {
+  if (s.updatedByName === null) return s;
+  const scope = { environmentId: s.environmentId, spaceId: s.spaceId ?? undefined };
+  return mayKnowWriter(p, scope) ? s : { ...s, updatedByName: null };
 }
 
 export function secretRoutes(app: App, deps: AppDeps) {
@@ -62,14 +77,15 @@ export function secretRoutes(app: App, deps: AppDeps) {
       if (q.name !== undefined) {
         const secret = await services.secrets.resolve(scope, q.name, { reveal });
         if (reveal) await auditReveal(c, services, scopeTarget(secret));
-        return c.json({ data: [secret] }, 200);
+        return c.json({ data: [named(p, secret)] }, 200);
       }
       const page = await services.secrets.listEffective(scope, { reveal, cursor: q.cursor, limit: q.limit });
       if (reveal && page.items.length) {
         const target = { type: "scope", id: scope.spaceId ?? scope.environmentId, ...scope };
         await auditReveal(c, services, target, `${page.items.length} values`);
       }
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
+      const items = page.items.map((s) => named(p, s));
+      return c.json({ data: items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
     },
   );
 
@@ -111,7 +127,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         scopeTarget(secret),
         `version ${secret.version}`,
       );
-      return c.json({ data: secret }, created ? 201 : 200);
+      return c.json({ data: named(p, secret) }, created ? 201 : 200);
     },
   );
 
@@ -131,7 +147,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const reveal = canReadValues(p) && c.req.valid("query").reveal !== "false";
       const secret = await services.secrets.get(stored.id, { reveal });
       if (reveal) await auditReveal(c, services, scopeTarget(secret));
-      return c.json({ data: secret }, 200);
+      return c.json({ data: named(p, secret) }, 200);
     },
   );
 
@@ -200,7 +216,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         scopeTarget(secret),
         `to version ${version} as version ${secret.version}`,
       );
-      return c.json({ data: secret }, 200);
+      return c.json({ data: named(p, secret) }, 200);
     },
   );
 }
