@@ -257,6 +257,7 @@ describe("rename and delete environments and spaces", () => {
     const dialog = page.getByRole("dialog", { name: "Rename environment US production" });
     const field = dialog.getByLabel("New name");
     expect(await field.inputValue()).toBe("US production");
+    expect(await field.evaluate((el) => el === document.activeElement)).toBe(true); // focus starts in the field
     await field.fill("US production (main)");
     await screenshot("05-rename-environment");
     await dialog.getByRole("button", { name: "Rename" }).click();
@@ -309,6 +310,8 @@ describe("rename and delete environments and spaces", () => {
     await confirm.getByRole("button", { name: "Delete space" }).click();
     await status(`Deleted space Acme Corp (${SPACE}).`).waitFor();
     await page.getByText("No spaces yet").waitFor();
+    // Its Delete button went with its row: focus lands on the list's heading, not nowhere.
+    await page.waitForFunction(() => document.activeElement?.id === "spaces-title");
     expect((await api("GET", `/v1/spaces/${SPACE}`, admin)).status).toBe(404);
   });
 

@@ -141,7 +141,7 @@ function Shell({
           </div>
         </div>
       </header>
-      <main id="main" class="content">
+      <main id="main" class="content" tabIndex={-1}>
         {signed.role === "agent" ? (
           <p class="alert alert-info">
             This is an agent token: it can read values through the API, but this UI never shows them to agents

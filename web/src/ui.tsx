@@ -143,7 +143,9 @@ export function Modal({
     return () => {
       dialog.removeEventListener("cancel", onCancel);
       dialog.close();
+      // If the opener is gone (its row was deleted), focus the page's main region rather than nothing.
       if (opener?.isConnected) opener.focus();
+      else document.getElementById("main")?.focus();
     };
   }, []);
   return (

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Space } from "../api.ts";
 import { useLoad, useSession, useTitle } from "../hooks.ts";
 import { href } from "../router.ts";
@@ -105,6 +105,14 @@ function SpacesPanel({ environmentId }: { environmentId: string }) {
   const [acting, setActing] = useState<{ kind: "rename" | "delete"; space: Space }>();
   const [notice, setNotice] = useState<string>();
   const canManage = role === "admin" || role === "operator";
+  // A deleted space's row (and the button that opened the dialog) goes with the reload: focus the list's heading.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusHeading = useRef(false);
+  useEffect(() => {
+    if (!focusHeading.current || spaces.loading) return;
+    focusHeading.current = false;
+    heading.current?.focus();
+  }, [spaces.data, spaces.loading]);
   return (
     <>
       {role !== "agent" ? (
@@ -119,7 +127,7 @@ function SpacesPanel({ environmentId }: { environmentId: string }) {
         />
       ) : null}
       <section class="card" aria-labelledby="spaces-title">
-        <h2 class="card-title" id="spaces-title">
+        <h2 class="card-title" id="spaces-title" ref={heading} tabIndex={-1}>
           Spaces
         </h2>
         <p class="muted card-intro">
@@ -209,6 +217,7 @@ function SpacesPanel({ environmentId }: { environmentId: string }) {
           onDelete={async () => {
             await api.deleteSpace(acting.space.id);
             setNotice(`Deleted space ${acting.space.name} (${acting.space.id}).`);
+            focusHeading.current = true;
             spaces.reload();
           }}
         />
