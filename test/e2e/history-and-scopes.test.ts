@@ -235,6 +235,9 @@ describe("secret history and rollback", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(operator);
     await openEnvironmentSecrets();
+    // An operator cannot list tokens: the names come from the API, stored with each write.
+    expect(await row("SLACK_TOKEN").textContent()).toContain("by bootstrap admin");
+    expect(await row("OTHER").textContent()).toContain("by release bot");
     await row("SLACK_TOKEN").getByRole("button", { name: "History of SLACK_TOKEN" }).click();
     const dialog = page.getByRole("dialog", { name: "History of SLACK_TOKEN" });
     await dialog.locator("tbody tr").nth(3).waitFor();
