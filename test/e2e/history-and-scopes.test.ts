@@ -154,7 +154,15 @@ describe("secret history and rollback", () => {
     expect(await confirm.textContent()).toContain("This writes version 4 holding the value of version 1");
     await screenshot("02-rollback-confirm");
 
-    // Cancel writes nothing.
+    // Escape closes only the confirmation, and focus goes back to the button that opened it.
+    await page.keyboard.press("Escape");
+    await confirm.waitFor({ state: "detached" });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+      "Roll back to version 1",
+    );
+    // Cancel writes nothing either.
+    await dialog.getByRole("button", { name: "Roll back to version 1" }).click();
     await confirm.getByRole("button", { name: "Cancel" }).click();
     await confirm.waitFor({ state: "detached" });
     expect((await api("GET", `/v1/secrets/${secretId}?reveal=false`, admin)).body.data.version).toBe(3);
