@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
-import { bootstrapAdminToken } from "../ops/bootstrap-run.ts";
 import type { DynamoClients } from "../lambdas/store/client.ts";
+import { bootstrapAdminToken } from "../ops/bootstrap-run.ts";
 import { type Assembly, synthesize } from "./assembly.ts";
 import { ensureTableFromTemplate, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { type GatewayStats, startGateway } from "./gateway.ts";

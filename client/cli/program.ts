@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { Cli, type CliIo, DEFAULT_URL } from "./cli.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerExec } from "./commands/exec.ts";
 import { registerListen } from "./commands/listen.ts";
+import { registerRenames } from "./commands/rename.ts";
 import { registerScopes } from "./commands/scopes.ts";
 import { registerSecrets } from "./commands/secrets.ts";
 import { registerTokens } from "./commands/tokens.ts";
@@ -58,8 +60,10 @@ Examples:
   $ scoped-secrets listen examples/slack-listener.js -e us_env_123`,
     );
   registerScopes(program, cli);
+  registerRenames(program, cli);
   registerSecrets(program, cli);
   registerTokens(program, cli);
+  registerAudit(program, cli);
   registerExec(program, cli);
   registerTransfer(program, cli);
   registerListen(program, cli);

@@ -34,6 +34,8 @@ export interface Secret {
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
+  /** The writing token's name, for callers who may read the scope's audit log; otherwise null. */
+  updatedByName: string | null;
   /** Set instead of a value when this one secret failed its integrity check. */
   error?: { code: "integrity"; message: string } | undefined;
 }
@@ -43,6 +45,9 @@ export interface SecretVersion {
   kind: "value" | "tombstone";
   createdAt: string;
   createdBy: string;
+  createdByName: string | null;
+  /** The version a rollback restored, or null. */
+  rollbackOf: number | null;
 }
 
 export interface SetSecretRequest {
@@ -52,6 +57,8 @@ export interface SetSecretRequest {
   spaceId?: string | undefined;
   /** 0: create only; n: only if the current version is n (else 412). */
   expectedVersion?: number | undefined;
+  /** Accepted and ignored (Flatfile's clients send it): the actor is always the token. */
+  actorId?: string | undefined;
 }
 
 export interface Token {

@@ -75,7 +75,11 @@ export const SecretSchema = z
     overridden: z.boolean(),
     createdAt: z.string(),
     updatedAt: z.string(),
-    updatedBy: z.string(),
+    updatedBy: z.string().openapi({ description: "The id of the token that wrote this version." }),
+    updatedByName: z.string().nullable().openapi({
+      description:
+        "That token's name as it was when it wrote (stored with the write, never looked up). null for versions written before names were stored, for agent tokens, and for a space-bound token reading an inherited environment value: names go only to those who may read that scope's audit log.",
+    }),
     error: z.object({ code: z.literal("integrity"), message: z.string() }).optional(),
   })
   .openapi("Secret");
@@ -100,14 +104,27 @@ export const SetSecretBody = z
     environmentId: environmentIdSchema,
     spaceId: spaceIdSchema.optional(),
     expectedVersion: expectedVersionSchema.optional(),
+    actorId: z.string().max(256).optional().openapi({
+      description:
+        "Accepted and ignored, so Flatfile's @flatfile/api secrets.upsert works unchanged; the actor is always the calling token.",
+    }),
   })
   .openapi("SetSecret");
 export const VersionSchema = z
   .object({
     version: z.number().int(),
-    kind: z.enum(["value", "tombstone"]),
+    kind: z
+      .enum(["value", "tombstone"])
+      .openapi({ description: "value: a value was set (or restored); tombstone: the value was deleted." }),
     createdAt: z.string(),
-    createdBy: z.string(),
+    createdBy: z.string().openapi({ description: "The id of the token that wrote this version." }),
+    createdByName: z.string().nullable().openapi({
+      description:
+        "That token's name as it was when it wrote (stored with the version); null for versions written before names were stored.",
+    }),
+    rollbackOf: z.number().int().nullable().openapi({
+      description: "Set when a rollback wrote this version: the version whose value it restored.",
+    }),
   })
   .openapi("SecretVersion");
 export const RollbackBody = z.strictObject({ version: versionSchema }).openapi("Rollback");

@@ -20,6 +20,17 @@ export function inScope(p: Principal, scope: Scope): boolean {
   return scope.spaceId === p.spaceId;
 }
 
+/**
+ * True if the caller may learn the name of the token behind a write at `scope`: the roles that may read that
+ * scope's audit log, which names actors anyway (admins; operators in their environment, or only their space
+ * when space-bound). Agents, and space-bound tokens looking at an inherited environment value, get no name.
+ */
+export function mayKnowWriter(p: Principal, scope: Scope): boolean {
+  if (p.role === "admin") return true;
+  if (p.role !== "operator" || p.environmentId !== scope.environmentId) return false;
+  return p.spaceId === undefined || scope.spaceId === p.spaceId;
+}
+
 export const environmentNotFound = (id: string) => notFound("environmentId", `environment ${id} not found`);
 export const spaceNotFound = (id: string) => notFound("spaceId", `space ${id} not found`);
 export const secretNotFound = (id: string) => notFound("secretId", `secret ${id} not found`);

@@ -66,6 +66,10 @@ export interface WriteRequest {
   /** Compare-and-set on the current version; 0 = only if absent. */
   expectedVersion?: number | undefined;
   actor: string;
+  /** The actor token's name, stored with the version so history shows who without a lookup. */
+  actorName?: string | undefined;
+  /** For a rollback: the version whose value this write restores. */
+  rollbackOf?: number | undefined;
   now: string;
   /** Id for a secret that has never existed at this scope. */
   newId: string;

@@ -21,6 +21,8 @@ export interface SetSecretInput {
   value: string;
   expectedVersion?: number | undefined;
   actor: string;
+  /** The actor token's name, kept with the version (history and rows show it). */
+  actorName?: string | undefined;
 }
 
 export interface SetSecretResult {
@@ -67,10 +69,11 @@ export class SecretService {
 
   /** Creates or updates the value of `name` at exactly this scope (a space value is an override). */
   set(input: SetSecretInput): Promise<SetSecretResult> {
-    return this.setValue(input, false);
+    return this.setValue(input);
   }
 
-  private async setValue(input: SetSecretInput, rollback: boolean): Promise<SetSecretResult> {
+  private async setValue(input: SetSecretInput & { rollbackOf?: number }): Promise<SetSecretResult> {
+    const rollback = input.rollbackOf !== undefined;
     const name = parse(secretNameSchema, input.name, "name");
     const value = parse(secretValueSchema, input.value, "value");
     if (input.expectedVersion !== undefined)
@@ -92,6 +95,8 @@ export class SecretService {
       },
       expectedVersion: input.expectedVersion,
       actor: input.actor,
+      actorName: input.actorName,
+      rollbackOf: input.rollbackOf,
       now: this.clock.now().toISOString(),
       newId: newId("sec"),
     });
@@ -177,7 +182,12 @@ export class SecretService {
   }
 
   /** Removes the value at its scope, keeping history. A removed space override lets the environment value show. */
-  async delete(secretId: string, actor: string, expectedVersion?: number): Promise<{ version: number }> {
+  async delete(
+    secretId: string,
+    actor: string,
+    expectedVersion?: number,
+    actorName?: string,
+  ): Promise<{ version: number }> {
     const stored = await this.requireById(secretId);
     const scope = scopeOf(stored);
     const now = this.clock.now().toISOString();
@@ -187,6 +197,7 @@ export class SecretService {
       change: { kind: "tombstone" },
       expectedVersion,
       actor,
+      actorName,
       now,
       newId: stored.id,
     });
@@ -211,13 +222,20 @@ export class SecretService {
         kind: v.kind,
         createdAt: v.createdAt,
         createdBy: v.createdBy,
+        createdByName: v.createdByName ?? null,
+        rollbackOf: v.rollbackOf ?? null,
       })),
       cursor: versions.cursor,
     };
   }
 
   /** Writes a new version holding the value of an earlier one; history only grows. */
-  async rollback(secretId: string, version: number, actor: string): Promise<SetSecretResult> {
+  async rollback(
+    secretId: string,
+    version: number,
+    actor: string,
+    actorName?: string,
+  ): Promise<SetSecretResult> {
     parse(versionSchema, version, "version");
     const stored = await this.requireById(secretId);
     const scope = scopeOf(stored);
@@ -230,7 +248,15 @@ export class SecretService {
       );
     const bound = contextFor(scope, stored.name, stored);
     const value = await this.cipher.open(old.envelope, { ...bound, version });
-    return this.setValue({ scope, name: stored.name, value, expectedVersion: stored.version, actor }, true);
+    return this.setValue({
+      scope,
+      name: stored.name,
+      value,
+      expectedVersion: stored.version,
+      actor,
+      actorName,
+      rollbackOf: version,
+    });
   }
 
   /** After a durable write: a publish that fails never fails the write (adapters log and count it). */
@@ -318,5 +344,6 @@ function toView(entry: EffectiveEntry, value?: string): SecretView {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     updatedBy: s.updatedBy,
+    updatedByName: s.updatedByName ?? null,
   };
 }

@@ -49,6 +49,8 @@ export interface StoredSecret {
   updatedBy: string;
   /** Set by the store when the item's own fields disagree with the key it was found under. */
   misplaced?: true | undefined;
+  /** The writing token's name when it wrote (absent on items written before names were stored). */
+  updatedByName?: string | null | undefined;
 }
 
 export type VersionKind = "value" | "tombstone";
@@ -66,6 +68,10 @@ export interface SecretVersion {
   writeId: string;
   createdAt: string;
   createdBy: string;
+  /** The writing token's name when it wrote. */
+  createdByName?: string | undefined;
+  /** Set on a version written by a rollback: the version whose value it restored. */
+  rollbackOf?: number | undefined;
 }
 
 /** What a client sees for one effective secret. */
@@ -83,6 +89,8 @@ export interface SecretView {
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
+  /** The name the writing token had; null for items written before names were stored. */
+  updatedByName: string | null;
   /** Set when the stored value failed its integrity check; `value` is then absent. */
   error?: { code: "integrity"; message: string };
 }
@@ -92,6 +100,8 @@ export interface VersionView {
   kind: VersionKind;
   createdAt: string;
   createdBy: string;
+  createdByName: string | null;
+  rollbackOf: number | null;
 }
 
 export interface Page<T> {

@@ -123,6 +123,8 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
         writeId: randomUUID(),
         createdAt: req.now,
         createdBy: req.actor,
+        createdByName: req.actorName,
+        rollbackOf: req.rollbackOf,
       };
       if (!(await this.claim(version))) {
         const other = await this.getVersionItem(pk, req.name, next);
@@ -220,7 +222,8 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
           ReturnValues: "ALL_NEW",
           UpdateExpression:
             "SET id = :id, kind = :kind, #n = :name, environmentId = :env, spaceId = :space, version = :v, " +
-            "envelope = :envelope, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, updatedBy = :by",
+            "envelope = :envelope, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, updatedBy = :by, " +
+            "updatedByName = :byName",
           ExpressionAttributeNames: { "#n": "name" },
           ExpressionAttributeValues: {
             ":id": version.secretId,
@@ -232,6 +235,7 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
             ":envelope": version.envelope,
             ":at": version.createdAt,
             ":by": version.createdBy,
+            ":byName": version.createdByName ?? null,
             ...(from === null ? {} : { ":from": from }),
           },
         }),

@@ -19,6 +19,7 @@ const secret = (name: string, version: number, spaceId: string | null = null): S
   createdAt: "2026-01-01T00:00:00Z",
   updatedAt: "2026-01-01T00:00:00Z",
   updatedBy: "t",
+  updatedByName: null,
 });
 
 /** A paged source: pages of two names, each page's ETag its content. */

@@ -4,12 +4,12 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerBootstrap } from "../../ops/bootstrap.ts";
-import { bootstrapAdminToken, runBootstrap } from "../../ops/bootstrap-run.ts";
 import { DEFAULT_STACK_NAME } from "../../infra/names.ts";
 import { describeStackOutputs } from "../../infra/stack-outputs.ts";
 import { TokenService } from "../../lambdas/core/token-service.ts";
 import { createDynamoStore } from "../../lambdas/store/dynamo-store.ts";
+import { registerBootstrap } from "../../ops/bootstrap.ts";
+import { bootstrapAdminToken, runBootstrap } from "../../ops/bootstrap-run.ts";
 import { type Engine, startDynalite } from "../support/engines.ts";
 
 describe("scoped-secrets bootstrap", () => {

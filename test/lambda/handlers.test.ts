@@ -6,11 +6,11 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/clie
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { bootstrapAdminToken } from "../../ops/bootstrap-run.ts";
 import { KEYRING_APP } from "../../lambdas/crypto/encryption-context.ts";
 import { LocalKeyring } from "../../lambdas/crypto/local-keyring.ts";
 import type { AuthorizerResult } from "../../lambdas/handlers/authorizer.ts";
 import { principalFromAuthorizer } from "../../lambdas/handlers/authorizer-context.ts";
+import { bootstrapAdminToken } from "../../ops/bootstrap-run.ts";
 import { type Engine, freePort, startDynalite } from "../support/engines.ts";
 import { authorizerEvent, type HttpEventInput, httpEvent } from "./fixtures.ts";
 

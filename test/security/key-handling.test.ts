@@ -3,10 +3,10 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../ops/cli.ts";
 import { localKeyId } from "../../lambdas/crypto/local-keyring.ts";
 import { RotateKeyError, rotateLocalKey } from "../../local/rotate-key.ts";
 import { StartupError, startLocalServer } from "../../local/server.ts";
+import { runCli } from "../../ops/cli.ts";
 import { startTestServer, type TestServer } from "../support/local-server.ts";
 import { dumpTable, findInDir, type Needle } from "./support/leaks.ts";
 import { Tally } from "./support/tally.ts";

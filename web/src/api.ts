@@ -4,12 +4,13 @@ import type {
   CreateTokenRequest,
   Environment,
   Secret,
+  SecretVersion,
   SetSecretRequest,
   Space,
   Token,
 } from "../../lambdas/api/schemas.ts";
 
-export type { AuditEvent, CreatedToken, Environment, Space, Token };
+export type { AuditEvent, CreatedToken, Environment, SecretVersion, Space, Token };
 export type Role = Token["role"];
 /** A secret as the UI keeps it: never with its value (values live only in the reveal state). */
 export type SecretRow = Omit<Secret, "value">;
@@ -116,12 +117,26 @@ export class Api {
   async createEnvironment(body: { name: string; id?: string }) {
     return (await this.request<{ data: Environment }>("POST", "/v1/environments", body)).data;
   }
+  async renameEnvironment(id: string, name: string) {
+    return (await this.request<{ data: Environment }>("PATCH", `/v1/environments/${enc(id)}`, { name })).data;
+  }
+  /** 409 while it still has spaces or secrets. */
+  async deleteEnvironment(id: string) {
+    await this.request("DELETE", `/v1/environments/${enc(id)}`);
+  }
 
   listSpaces(environmentId: string) {
     return this.all<Space>("/v1/spaces", { environmentId });
   }
   async createSpace(body: { environmentId: string; name: string; id?: string }) {
     return (await this.request<{ data: Space }>("POST", "/v1/spaces", body)).data;
+  }
+  async renameSpace(id: string, name: string) {
+    return (await this.request<{ data: Space }>("PATCH", `/v1/spaces/${enc(id)}`, { name })).data;
+  }
+  /** 409 while it still has secrets of its own. */
+  async deleteSpace(id: string) {
+    await this.request("DELETE", `/v1/spaces/${enc(id)}`);
   }
 
   /** The effective secrets of a scope, asked for without values (reveal=false: no values, no reveal audit). */
@@ -134,6 +149,17 @@ export class Api {
   }
   async deleteSecret(id: string) {
     await this.request("DELETE", `/v1/secrets/${enc(id)}`);
+  }
+  /** A secret's versions, newest first; the API sends no values in history. */
+  listVersions(id: string) {
+    return this.all<SecretVersion>(`/v1/secrets/${enc(id)}/versions`, {});
+  }
+  /** Writes a new version holding `version`'s value; the answer carries no value. */
+  async rollback(id: string, version: number): Promise<SecretRow> {
+    const { data } = await this.request<{ data: Secret }>("POST", `/v1/secrets/${enc(id)}/rollback`, {
+      version,
+    });
+    return withoutValue(data);
   }
   /** One value, on an explicit request: the server audits the reveal. */
   async revealSecret(id: string): Promise<string> {

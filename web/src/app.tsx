@@ -7,9 +7,9 @@ import { EnvironmentsPage } from "./pages/environments.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { SpacePage } from "./pages/space.tsx";
 import { TokensPage } from "./pages/tokens.tsx";
-import { href, type Route, useRoute } from "./router.ts";
+import { href, navigate, type Route, useRoute } from "./router.ts";
 import { forgetToken, savedToken, type Who, whoAmI } from "./session.ts";
-import { Empty, Loading } from "./ui.tsx";
+import { Empty, Loading, Notice } from "./ui.tsx";
 
 interface Signed extends Who {
   token: string;
@@ -77,6 +77,8 @@ function Shell({
   );
   const [actors, setActors] = useState<Map<string, string>>(new Map());
   const [actorsGen, setActorsGen] = useState(0);
+  // A message for the page we are sending the user to; shown while they stay there.
+  const [flash, setFlash] = useState<{ hash: string; message: string }>();
   useEffect(() => {
     if (signed.role !== "admin") return;
     api.listTokens().then(
@@ -92,6 +94,10 @@ function Shell({
       environmentId: signed.environmentId,
       actorName: (id) => actors.get(id) ?? id,
       refreshActors: () => setActorsGen((g) => g + 1),
+      leave: (to, message) => {
+        setFlash({ hash: to, message });
+        navigate(to);
+      },
     }),
     [api, signed, actors],
   );
@@ -135,13 +141,14 @@ function Shell({
           </div>
         </div>
       </header>
-      <main id="main" class="content">
+      <main id="main" class="content" tabIndex={-1}>
         {signed.role === "agent" ? (
           <p class="alert alert-info">
             This is an agent token: it can read values through the API, but this UI never shows them to agents
             and cannot change anything with it.
           </p>
         ) : null}
+        {flash && flash.hash === location.hash ? <Notice message={flash.message} /> : null}
         <Page route={route} role={signed.role} />
       </main>
     </Session.Provider>

@@ -11,6 +11,8 @@ export interface SessionInfo {
   actorName(tokenId: string): string;
   /** Call after creating or revoking tokens so names stay current. */
   refreshActors(): void;
+  /** Goes to `to` and shows `message` there (e.g. after deleting the page's own environment). */
+  leave(to: string, message: string): void;
 }
 
 export const Session = createContext<SessionInfo | null>(null);

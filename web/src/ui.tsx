@@ -117,10 +117,13 @@ export function Modal({
   title,
   onClose,
   children,
+  wide = false,
 }: {
   title: string;
   onClose: () => void;
   children: ComponentChildren;
+  /** For tables (history). */
+  wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -129,6 +132,8 @@ export function Modal({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
+    // Focus goes back to whatever opened the dialog (usually its button) when it closes.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const onCancel = (e: Event) => {
       e.preventDefault();
       closeRef.current();
@@ -138,10 +143,13 @@ export function Modal({
     return () => {
       dialog.removeEventListener("cancel", onCancel);
       dialog.close();
+      // If the opener is gone (its row was deleted), focus the page's main region rather than nothing.
+      if (opener?.isConnected) opener.focus();
+      else document.getElementById("main")?.focus();
     };
   }, []);
   return (
-    <dialog ref={ref} class="modal" aria-labelledby={titleId}>
+    <dialog ref={ref} class={wide ? "modal modal-wide" : "modal"} aria-labelledby={titleId}>
       <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>

@@ -147,9 +147,9 @@ Examples:
           ["VERSION", "KIND", "CREATED", "BY"],
           versions.map((v) => [
             v.version,
-            v.kind === "tombstone" ? "removed" : "value",
+            v.kind === "tombstone" ? "deletion" : v.rollbackOf ? `rollback to v${v.rollbackOf}` : "value",
             shortTime(v.createdAt),
-            v.createdBy,
+            v.createdByName ?? v.createdBy,
           ]),
         ),
       );

@@ -1,6 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { inScope, MANAGERS, requireRole, requireScope, secretNotFound } from "../../core/access.ts";
+import {
+  inScope,
+  MANAGERS,
+  mayKnowWriter,
+  requireRole,
+  requireScope,
+  secretNotFound,
+} from "../../core/access.ts";
 import { invalid } from "../../core/errors.ts";
+import type { Principal } from "../../core/principal.ts";
 import { canReadValues } from "../../core/principal.ts";
 import { scopeOf } from "../../core/secret-service.ts";
 import type { Scope, SecretView, StoredSecret } from "../../core/types.ts";
@@ -44,6 +52,13 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   const m = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
   if (!m) throw invalid("If-Match", 'If-Match must be the version number you read, e.g. If-Match: "3"');
   return Number(m[1]);
+}
+
+/** Drops the writer's token name where the caller may not learn it (core/access.ts#mayKnowWriter). */
+function named(p: Principal, s: SecretView): SecretView {
+  if (s.updatedByName === null) return s;
+  const scope = { environmentId: s.environmentId, spaceId: s.spaceId ?? undefined };
+  return mayKnowWriter(p, scope) ? s : { ...s, updatedByName: null };
 }
 
 export function secretRoutes(app: App, deps: AppDeps) {
@@ -92,15 +107,14 @@ export function secretRoutes(app: App, deps: AppDeps) {
       if (q.name !== undefined) {
         const secret = page.items[0] as SecretView;
         if (reveal) await auditReveal(c, services, scopeTarget(secret));
-        return c.json({ data: [secret] }, 200, { ETag: etag });
+        return c.json({ data: [named(p, secret)] }, 200, { ETag: etag });
       }
       if (reveal && page.items.length) {
         const target = { type: "scope", id: scope.spaceId ?? scope.environmentId, ...scope };
         await auditReveal(c, services, target, `${page.items.length} values`);
       }
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200, {
-        ETag: etag,
-      });
+      const items = page.items.map((s) => named(p, s));
+      return c.json({ data: items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200, { ETag: etag });
     },
   );
 
@@ -133,6 +147,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         value: body.value,
         expectedVersion,
         actor: p.tokenId,
+        actorName: p.name,
       });
       await auditChange(
         c,
@@ -141,7 +156,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         scopeTarget(secret),
         `version ${secret.version}`,
       );
-      return c.json({ data: secret }, created ? 201 : 200);
+      return c.json({ data: named(p, secret) }, created ? 201 : 200);
     },
   );
 
@@ -161,7 +176,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const reveal = canReadValues(p) && c.req.valid("query").reveal !== "false";
       const secret = await services.secrets.get(stored.id, { reveal });
       if (reveal) await auditReveal(c, services, scopeTarget(secret));
-      return c.json({ data: secret }, 200);
+      return c.json({ data: named(p, secret) }, 200);
     },
   );
 
@@ -184,6 +199,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         stored.id,
         p.tokenId,
         ifMatchVersion(c.req.valid("header")["if-match"]),
+        p.name,
       );
       await auditChange(c, deps, "secret.delete", scopeTarget(stored), `version ${version}`);
       return c.json({ data: { id: stored.id, deleted: true as const, version } }, 200);
@@ -221,7 +237,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const p = c.get("principal");
       requireRole(p, MANAGERS, "roll secrets back");
       const { version } = c.req.valid("json");
-      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId);
+      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId, p.name);
       await auditChange(
         c,
         deps,
@@ -229,7 +245,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         scopeTarget(secret),
         `to version ${version} as version ${secret.version}`,
       );
-      return c.json({ data: secret }, 200);
+      return c.json({ data: named(p, secret) }, 200);
     },
   );
 }

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { ApiError, errorText, type SecretRow } from "../api.ts";
 import { useLoad, useSession } from "../hooks.ts";
 import { Alert, Badge, ConfirmDialog, Empty, Loading, Notice, Time } from "../ui.tsx";
+import { HistoryDialog } from "./history-dialog.tsx";
 import { SecretDialog, type SecretDialogMode } from "./secret-dialog.tsx";
 
 type Pending = { kind: "delete" | "remove-override"; row: SecretRow };
@@ -25,6 +26,7 @@ export function SecretsPanel({
   const [revealing, setRevealing] = useState<string>();
   const [dialog, setDialog] = useState<{ mode: SecretDialogMode; row?: SecretRow }>();
   const [pending, setPending] = useState<Pending>();
+  const [history, setHistory] = useState<SecretRow>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const canWrite = role === "admin" || role === "operator";
@@ -110,7 +112,7 @@ export function SecretsPanel({
             {rows.data.map((row) => {
               const value = revealed.get(row.id);
               return (
-                <tr key={`${row.id}-${row.version}`} data-secret={row.name}>
+                <tr key={row.id} data-secret={row.name}>
                   <th scope="row" class="mono name">
                     {row.name}
                   </th>
@@ -142,7 +144,7 @@ export function SecretsPanel({
                   <td class="num">v{row.version}</td>
                   <td class="updated">
                     <Time iso={row.updatedAt} />
-                    <span class="by">by {actorName(row.updatedBy)}</span>
+                    <span class="by">by {row.updatedByName ?? actorName(row.updatedBy)}</span>
                   </td>
                   <td class="row-actions">
                     {canReveal ? (
@@ -166,6 +168,16 @@ export function SecretsPanel({
                           Hide
                         </button>
                       )
+                    ) : null}
+                    {canWrite ? (
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`History of ${row.name}`}
+                        onClick={() => setHistory(row)}
+                      >
+                        History
+                      </button>
                     ) : null}
                     {canWrite && inSpace && row.inherited ? (
                       <button
@@ -221,6 +233,14 @@ export function SecretsPanel({
             setDialog(undefined);
             changed(message);
           }}
+        />
+      ) : null}
+      {history ? (
+        <HistoryDialog
+          row={history}
+          canRollBack={!history.inherited}
+          onClose={() => setHistory(undefined)}
+          onRolledBack={(message) => changed(message)}
         />
       ) : null}
       {pending ? (
