@@ -3,10 +3,13 @@ import { Agent } from "node:https";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { LeanDocClient } from "./lean-dynamo.ts";
 
 export interface DynamoClients {
   raw: DynamoDBClient;
   doc: DynamoDBDocumentClient;
+  /** The document client's `send` without the SDK's middleware stack (LeanDynamo): what the store uses. */
+  lean: LeanDocClient;
 }
 
 /**
@@ -32,5 +35,5 @@ export function createDynamoClients(
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return { raw, doc };
+  return { raw, doc, lean: new LeanDocClient(doc, raw) };
 }

@@ -3,7 +3,6 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -34,6 +33,7 @@ import {
   versionSk,
 } from "./keys.ts";
 import { KnownScopes } from "./known-scopes.ts";
+import type { DocSender } from "./lean-dynamo.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 /** Enough for 50 writers racing on one secret; each lost race costs one claim attempt. */
@@ -59,7 +59,7 @@ const toVersion = (item: Item): SecretVersion => {
  */
 export class SecretRepository extends RepositoryBase implements SecretStore {
   constructor(
-    doc: DynamoDBDocumentClient,
+    doc: DocSender,
     table: string,
     private readonly knownScopes: KnownScopes = new KnownScopes(0),
   ) {
