@@ -38,12 +38,13 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.calls.servedAfterRevoke).toBe(0);
   });
 
-  it("the hot path compares the service with a bare BatchGetItem in both engine layouts and a hello-world server", () => {
+  it("the hot path compares the service (in process and as `npm start` runs it) with a bare BatchGetItem in both engine layouts, through the SDK and the lean client, and a hello-world server", () => {
     // A warm read asks for the environment's and the space's item; the scope is known from the first read.
     expect(r.hotPath.keysPerRead).toBe(2);
     const what = r.hotPath.rows.map((row) => `${row.what} @ ${row.engine}`);
-    expect(what).toHaveLength(4);
-    expect(what.filter((w) => w.startsWith("bare BatchGetItem"))).toHaveLength(2);
+    expect(what).toHaveLength(6);
+    expect(what.filter((w) => w.startsWith("bare BatchGetItem"))).toHaveLength(3);
+    expect(what.filter((w) => w.startsWith("`npm start` server"))).toHaveLength(1);
     for (const row of r.hotPath.rows) {
       expect(row.rounds).toHaveLength(SMOKE.hot.rounds);
       expect(row.rps).toBeGreaterThan(0);
@@ -55,8 +56,20 @@ describe("npm run bench (smoke: tiny counts)", () => {
     // join it when the principal cache's few seconds run out mid-run.)
     expect(service?.extra?.batchGets).toBe(service?.extra?.requests);
     expect(service?.extra?.dynamoCalls).toBeLessThanOrEqual((service?.extra?.requests ?? 0) + 4);
-    expect(r.hotPath.ratios.map((x) => x.versus).sort()).toEqual(["own-process", "own-thread"]);
-    for (const x of r.hotPath.ratios) expect(Number.isFinite(x.ratio)).toBe(true);
+    expect(r.hotPath.ratios.map((x) => `${x.service} ÷ ${x.client} ${x.versus}`).sort()).toEqual([
+      "in-process ÷ lean own-thread",
+      "in-process ÷ sdk own-process",
+      "in-process ÷ sdk own-thread",
+      "npm-start ÷ sdk own-process",
+      "npm-start ÷ sdk own-thread",
+    ]);
+    for (const x of r.hotPath.ratios) {
+      expect(Number.isFinite(x.ratio)).toBe(true);
+      expect(x.min).toBeLessThanOrEqual(x.ratio);
+      expect(x.max).toBeGreaterThanOrEqual(x.ratio);
+      // One round cannot show a spread: never called trustworthy.
+      expect(x.trustworthy).toBe(false);
+    }
   });
 
   it("every set seals its value under one new data key", () => {
