@@ -45,7 +45,6 @@ export class SecretService {
     const value = parse(secretValueSchema, input.value, "value");
     if (input.expectedVersion !== undefined)
       parse(expectedVersionSchema, input.expectedVersion, "expectedVersion");
-    await this.requireScope(input.scope);
     const scope = input.scope;
     const result = await this.store.write({
       scope,
@@ -64,15 +63,15 @@ export class SecretService {
       actor: input.actor,
       now: this.clock.now().toISOString(),
       newId: newId("sec"),
+      // The scope proof and the environment's value come with the write's first read: no extra calls.
+      checks: { scope: true, environmentValue: scope.spaceId !== undefined },
     });
+    if (result.scopeExists === false) throw scopeNotFound(scope);
     const stored = result.secret;
     if (!stored)
       throw new AppError("internal", `secret ${name} was written but could not be read back; retry`);
-    const envValue = scope.spaceId
-      ? await this.store.getCurrent({ environmentId: scope.environmentId }, name)
-      : undefined;
     return {
-      secret: toView({ stored, inherited: false, overridden: envValue !== undefined }),
+      secret: toView({ stored, inherited: false, overridden: result.environmentHasValue === true }),
       created: result.created,
     };
   }
@@ -160,15 +159,6 @@ export class SecretService {
       );
     const value = await this.cipher.open(old.envelope, { ...scope, name: stored.name, version });
     return this.set({ scope, name: stored.name, value, expectedVersion: stored.version, actor });
-  }
-
-  private async requireScope(scope: Scope): Promise<void> {
-    if (scope.spaceId) {
-      if (!(await this.store.spaceInEnvironment(scope.environmentId, scope.spaceId)))
-        throw scopeNotFound(scope);
-      return;
-    }
-    if (!(await this.store.getEnvironment(scope.environmentId))) throw scopeNotFound(scope);
   }
 
   private async openEntry(entry: EffectiveEntry): Promise<SecretView> {

@@ -208,6 +208,57 @@ export function storeContract(
         expect(labelOf(v10?.envelope)).toBe("v10");
       }, 120_000);
 
+      it("an update with scope and environment checks makes three calls: one consistent read, the claim, the update", async () => {
+        const s = await scope();
+        await put({ environmentId: s.environmentId }, "CHECKED", "env");
+        await put(s, "CHECKED", "space-1");
+        const sent: string[] = [];
+        const off = spyCommands(sender(engine, client), sent);
+        const r = await store.write({
+          scope: s,
+          name: "CHECKED",
+          change: { kind: "value", seal: async () => fakeEnvelope("space-2") },
+          actor: "tok_test",
+          now: now(),
+          newId: "sec_unused",
+          checks: { scope: true, environmentValue: true },
+        });
+        off();
+        expect(sent).toEqual(["BatchGetCommand", "PutCommand", "UpdateCommand"]);
+        expect([r.scopeExists, r.environmentHasValue, r.version, r.created]).toEqual([true, true, 2, false]);
+        expect(labelOf(r.secret?.envelope)).toBe("space-2");
+        // No environment value: not an override. A missing space: nothing written, no claim made.
+        const fresh = await store.write({
+          scope: s,
+          name: "SPACE_ONLY",
+          change: { kind: "value", seal: async () => fakeEnvelope("x") },
+          actor: "tok_test",
+          now: now(),
+          newId: uid("sec"),
+          checks: { scope: true, environmentValue: true },
+        });
+        expect([fresh.scopeExists, fresh.environmentHasValue, fresh.created]).toEqual([true, false, true]);
+        const gone = { environmentId: s.environmentId, spaceId: uid("missing") };
+        let sealed = false;
+        const missing = await store.write({
+          scope: gone,
+          name: "NOPE",
+          change: {
+            kind: "value",
+            seal: async () => {
+              sealed = true;
+              return fakeEnvelope("never");
+            },
+          },
+          actor: "tok_test",
+          now: now(),
+          newId: uid("sec"),
+          checks: { scope: true, environmentValue: true },
+        });
+        expect([missing.scopeExists, sealed]).toEqual([false, false]);
+        expect(await store.listVersions(gone, "NOPE", {})).toMatchObject({ items: [] });
+      });
+
       it("resolve reads the environment item, the space item and the scope in one BatchGetItem", async () => {
         const s = await scope();
         const envScope = { environmentId: s.environmentId };
