@@ -117,6 +117,9 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.cost.total).toBeCloseTo(sum, 1);
     expect(r.cost.worstCase).toBeGreaterThan(r.cost.total);
     expect(r.cost.secretsManager).toBe(5);
+    // The floor: one API request, one Lambda request of 1 ms at 512 MB, one 2-item eventually consistent read.
+    expect(r.cost.floor.total).toBeCloseTo(1 + 0.2 + 0.0067 + 0.125, 3);
+    expect(r.cost.floor.ratio).toBeGreaterThan(1);
     // Logging less can only cost less.
     // The variant is the stack before its logging changes: it must cost more than the stack as deployed.
     for (const v of r.cost.variants) expect(v.total).toBeGreaterThan(r.cost.total);

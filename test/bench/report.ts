@@ -217,6 +217,12 @@ export function toMarkdown(r: BenchResults): string {
       `worst case (every read pays the authorizer and a KMS call): $${c.worstCase.toFixed(2)}. ` +
       `AWS Secrets Manager: $${c.secretsManager.toFixed(2)} per 1M GetSecretValue calls.`,
   );
+  out.push(
+    `\n**Floor of the architecture: $${c.floor.total.toFixed(4)}** per 1M reads (${c.floor.lines
+      .map((l) => `${l.item} $${l.perMillion.toFixed(4)}: ${l.basis}`)
+      .join("; ")}). ` +
+      `Total ÷ floor: **${c.floor.ratio}** (${c.floor.withinFivePercent ? "within" : "**not** within"} 5 %).`,
+  );
   for (const v of c.variants)
     out.push(`\n- ${v.name[0]?.toUpperCase()}${v.name.slice(1)}: **$${v.total.toFixed(2)}**`);
   return out.join("\n");
