@@ -22,10 +22,10 @@ export interface BenchSettings {
   scale: { sizes: number[]; readSec: number; readAmount?: number; listBudgetMs: number };
 }
 
-/** `npm run bench`: about two and a half minutes on two cores. */
+/** `npm run bench`: about three and a half minutes on two cores. */
 export const FULL: BenchSettings = {
   hot: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 3, npmStart: true },
-  writes: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 2 },
+  writes: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 3 },
   warmReads: 1000,
   lambda: { coldSamples: 7, warmInvocations: 500 },
   scale: { sizes: [10, 1000, 10_000], readSec: 2, listBudgetMs: 1500 },
