@@ -75,11 +75,14 @@ describe("npm run bench (smoke: tiny counts)", () => {
   it("every set seals its value under one new data key", () => {
     expect(r.writes.keyringCallsPerWrite).toBe(1);
     // One consistent read (scope, current item, environment item), the claim, the update, the audit event.
-    // A new name also asks for its latest version (a Query); a lost race retries.
+    // A new name also asks for its latest version (a Query). The operator token's first request adds
+    // its lookup (GetItem) and lastUsedAt update (UpdateItem) once per principal-cache period.
     const perWrite = r.writes.dynamoPerWrite;
     expect(perWrite.BatchGetItem).toBe(1);
-    expect([perWrite.PutItem, perWrite.UpdateItem]).toEqual([2, 1]);
-    expect(perWrite.GetItem ?? 0).toBeLessThanOrEqual(0.05);
+    expect(perWrite.PutItem).toBe(2);
+    expect(perWrite.UpdateItem).toBeGreaterThanOrEqual(1);
+    expect(perWrite.UpdateItem).toBeLessThanOrEqual(1.1);
+    expect(perWrite.GetItem ?? 0).toBeLessThanOrEqual(0.1);
     expect(r.writes.rows.map((row) => row.what.split(":")[0])).toEqual([
       "service",
       "bare PutItem, same SDK",
