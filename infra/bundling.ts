@@ -21,6 +21,9 @@ const REQUIRE_SHIM =
  */
 export const ZOD_ALIAS = "./infra/zod-without-locales.mjs";
 
+/** The SDK's default credential chain reduced to what Lambda uses: the environment (see the file). */
+export const CREDENTIALS_ALIAS = "./infra/lambda-credentials.mjs";
+
 /** esbuild settings, in one place so the stack and the bundle tests build the very same artefact. */
 export const BUNDLE = {
   target: "node24",
@@ -43,7 +46,7 @@ export const nodejsBundling: BundlingOptions = {
   mainFields: [...BUNDLE.mainFields],
   banner: BUNDLE.banner,
   externalModules: BUNDLE.externalModules,
-  esbuildArgs: { "--alias:zod": ZOD_ALIAS },
+  esbuildArgs: { "--alias:zod": ZOD_ALIAS, "--alias:@aws-sdk/credential-provider-node": CREDENTIALS_ALIAS },
   forceDockerBundling: false,
   logLevel: LogLevel.WARNING,
 };
@@ -61,7 +64,7 @@ export function esbuildOptions(entry: string, outdir: string): BuildOptions {
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
     external: BUNDLE.externalModules,
-    alias: { zod: ZOD_ALIAS },
+    alias: { zod: ZOD_ALIAS, "@aws-sdk/credential-provider-node": CREDENTIALS_ALIAS },
     outfile: resolve(outdir, "index.mjs"),
     logLevel: "warning",
     absWorkingDir: PROJECT_ROOT,

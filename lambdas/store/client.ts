@@ -1,5 +1,4 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent } from "node:https";
+import { createRequire } from "node:module";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -12,6 +11,12 @@ export interface DynamoClients {
   lean: LeanDocClient;
 }
 
+// require, not a static import: the ESM facade of node:http reads every export, and its WebSocket
+// getters load undici (~10 ms of a Lambda cold start).
+const require = createRequire(import.meta.url);
+const http = require("node:http") as typeof import("node:http");
+const https = require("node:https") as typeof import("node:https");
+
 /**
  * One client per process, with keep-alive sockets: a new TLS/TCP handshake per request would dominate
  * the agent hot path.
@@ -23,8 +28,8 @@ export function createDynamoClients(
   const raw = new DynamoDBClient({
     ...config,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-      httpsAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
       connectionTimeout: 2000,
       requestTimeout: 5000,
     }),

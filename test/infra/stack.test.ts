@@ -139,7 +139,12 @@ describe("ScopedSecretsStack template", () => {
       expect(existsSync(join(asset, "index.mjs.map")), asset).toBe(true);
       expect(statSync(join(asset, "index.mjs")).size).toBeGreaterThan(100_000);
       // zod is bundled without its translated error messages (infra/zod-without-locales.mjs).
-      expect(readFileSync(join(asset, "index.mjs"), "utf8")).not.toContain("Ungültige Eingabe");
+      const code = readFileSync(join(asset, "index.mjs"), "utf8");
+      expect(code).not.toContain("Ungültige Eingabe");
+      // Credentials come from the environment only (infra/lambda-credentials.mjs): no metadata or SSO
+      // clients, and no static import of node:http, whose ESM facade loads undici on every cold start.
+      expect(code).not.toMatch(/import[^;]{0,80}from"node:http"/);
+      expect(code).not.toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     }
     expect(resources[logicalId(stack.functions.reader)]?.Properties.Environment.Variables.KEY_ARN).toEqual({
       "Fn::GetAtt": [logicalId(stack.storage.key), "Arn"],
