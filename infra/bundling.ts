@@ -15,6 +15,15 @@ export const ENTRIES = {
 const REQUIRE_SHIM =
   "import { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);";
 
+/**
+ * "zod" without its 40-odd translations of the error messages (see the file): the api bundle's largest
+ * part, compiled on every cold start. Relative to PROJECT_ROOT, where esbuild runs.
+ */
+export const ZOD_ALIAS = "./infra/zod-without-locales.mjs";
+
+/** The SDK's default credential chain reduced to what Lambda uses: the environment (see the file). */
+export const CREDENTIALS_ALIAS = "./infra/lambda-credentials.mjs";
+
 /** esbuild settings, in one place so the stack and the bundle tests build the very same artefact. */
 export const BUNDLE = {
   target: "node24",
@@ -37,6 +46,7 @@ export const nodejsBundling: BundlingOptions = {
   mainFields: [...BUNDLE.mainFields],
   banner: BUNDLE.banner,
   externalModules: BUNDLE.externalModules,
+  esbuildArgs: { "--alias:zod": ZOD_ALIAS, "--alias:@aws-sdk/credential-provider-node": CREDENTIALS_ALIAS },
   forceDockerBundling: false,
   logLevel: LogLevel.WARNING,
 };
@@ -54,6 +64,7 @@ export function esbuildOptions(entry: string, outdir: string): BuildOptions {
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
     external: BUNDLE.externalModules,
+    alias: { zod: ZOD_ALIAS, "@aws-sdk/credential-provider-node": CREDENTIALS_ALIAS },
     outfile: resolve(outdir, "index.mjs"),
     logLevel: "warning",
     absWorkingDir: PROJECT_ROOT,

@@ -111,7 +111,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
 
   // One process serves every request here, so deletes forget known scopes at once.
-  const store = createDynamoStore(clients.doc, LOCAL_TABLE, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
+  const store = createDynamoStore(clients.lean, LOCAL_TABLE, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
   const cache = new DataKeyCache();
   const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, webhook);
   // Stands in for API Gateway's authorizer cache: a warm read costs one DynamoDB call, not two. Revoking a

@@ -73,6 +73,12 @@ export interface WriteRequest {
   now: string;
   /** Id for a secret that has never existed at this scope. */
   newId: string;
+  /**
+   * Read with the current item, in the same consistent round trip: `scope` proves the scope exists
+   * (nothing is written when it does not); `environmentValue` tells whether the environment holds
+   * `name` too (a space write is then an override).
+   */
+  checks?: { scope?: boolean; environmentValue?: boolean } | undefined;
 }
 
 export interface WriteResult {
@@ -80,6 +86,10 @@ export interface WriteResult {
   secret?: StoredSecret | undefined;
   version: number;
   created: boolean;
+  /** With checks.scope: false when the scope does not exist (and nothing was written). */
+  scopeExists?: boolean | undefined;
+  /** With checks.environmentValue on a space: whether the environment holds a value of the same name. */
+  environmentHasValue?: boolean | undefined;
 }
 
 /** Both stored items a scope can see for one name, read in one round trip. */

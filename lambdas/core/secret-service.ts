@@ -78,7 +78,6 @@ export class SecretService {
     const value = parse(secretValueSchema, input.value, "value");
     if (input.expectedVersion !== undefined)
       parse(expectedVersionSchema, input.expectedVersion, "expectedVersion");
-    await this.requireScope(input.scope);
     const scope = input.scope;
     const result = await this.store.write({
       scope,
@@ -99,7 +98,10 @@ export class SecretService {
       rollbackOf: input.rollbackOf,
       now: this.clock.now().toISOString(),
       newId: newId("sec"),
+      // The scope proof and the environment's value come with the write's first read: no extra calls.
+      checks: { scope: true, environmentValue: scope.spaceId !== undefined },
     });
+    if (result.scopeExists === false) throw scopeNotFound(scope);
     const stored = result.secret;
     if (!stored)
       throw new AppError("internal", `secret ${name} was written but could not be read back; retry`);
@@ -112,11 +114,8 @@ export class SecretService {
       at: stored.updatedAt,
       actor: input.actor,
     });
-    const envValue = scope.spaceId
-      ? await this.store.getCurrent({ environmentId: scope.environmentId }, name)
-      : undefined;
     return {
-      secret: toView({ stored, inherited: false, overridden: envValue !== undefined }),
+      secret: toView({ stored, inherited: false, overridden: result.environmentHasValue === true }),
       created: result.created,
     };
   }

@@ -69,7 +69,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
 /** Composes the authorizer from TABLE_NAME (and DYNAMODB_ENDPOINT for tests). Needs no key. */
 export function composeAuthorizer(environment: Record<string, string | undefined>): AuthorizerDeps {
   const env = readTableEnv(environment);
-  const store = createDynamoStore(dynamoClientsFor(env).doc, env.TABLE_NAME);
+  const store = createDynamoStore(dynamoClientsFor(env).lean, env.TABLE_NAME);
   return {
     tokens: new TokenService({ tokens: store, scopes: store }),
     logger: createLogger(),

@@ -58,9 +58,9 @@ export async function composeApi(
     ? await LocalKeyring.open(env.LOCAL_MASTER_KEY_FILE, { create: false })
     : new KmsKeyring(new KMSClient(env.AWS_REGION ? { region: env.AWS_REGION } : {}), env.KEY_ARN ?? "");
   const cache = new DataKeyCache();
-  const { doc } = dynamoClientsFor(env);
+  const { lean } = dynamoClientsFor(env);
   // A scope deleted by another instance reads as existing here for at most KNOWN_SCOPE_TTL_MS (SECURITY.md).
-  const store = createDynamoStore(doc, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
+  const store = createDynamoStore(lean, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
   // Only the writer has EVENT_BUS_NAME (and the PutEvents grant); the reader never loads the client.
   const events = env.EVENT_BUS_NAME
     ? await eventBridgeEvents(env.EVENT_BUS_NAME, env.AWS_REGION, changeEventFailureReporter(logger, metrics))

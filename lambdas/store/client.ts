@@ -1,16 +1,24 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent } from "node:https";
+import { createRequire } from "node:module";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { LeanDocClient } from "./lean-dynamo.ts";
 
 export interface DynamoClients {
   raw: DynamoDBClient;
   doc: DynamoDBDocumentClient;
+  /** The document client's `send` without the SDK's middleware stack (LeanDynamo): what the store uses. */
+  lean: LeanDocClient;
 }
 
 /** An endpoint of the embedded engine on a unix socket (or Windows named pipe): `unix:<path>`. */
 export const UNIX_ENDPOINT_PREFIX = "unix:";
+
+// require, not a static import: the ESM facade of node:http reads every export, and its WebSocket
+// getters load undici (~10 ms of a Lambda cold start).
+const require = createRequire(import.meta.url);
+const http = require("node:http") as typeof import("node:http");
+const https = require("node:https") as typeof import("node:https");
 
 /**
  * One client per process, with keep-alive sockets: a new TLS/TCP handshake per request would dominate
@@ -32,8 +40,8 @@ export function createDynamoClients(
   const raw = new DynamoDBClient({
     ...rest,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64, ...(socketPath ? { socketPath } : {}) }),
-      httpsAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64, ...(socketPath ? { socketPath } : {}) }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
       connectionTimeout: 2000,
       requestTimeout: 5000,
     }),
@@ -44,5 +52,5 @@ export function createDynamoClients(
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return { raw, doc };
+  return { raw, doc, lean: new LeanDocClient(doc, raw) };
 }

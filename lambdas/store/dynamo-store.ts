@@ -1,7 +1,7 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../core/ports.ts";
 import { AuditRepository } from "./audit-repository.ts";
 import { KnownScopes } from "./known-scopes.ts";
+import type { DocSender } from "./lean-dynamo.ts";
 import { ScopeRepository } from "./scope-repository.ts";
 import { SecretRepository } from "./secret-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
@@ -16,7 +16,7 @@ export interface DynamoStoreOptions {
 
 /** The DynamoDB adapter of every store port, over one table. */
 export function createDynamoStore(
-  doc: DynamoDBDocumentClient,
+  doc: DocSender,
   table: string,
   options: DynamoStoreOptions = {},
 ): Store & { secrets: SecretRepository } {

@@ -1,10 +1,10 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { translateDynamoError } from "./errors.ts";
+import type { DocSender } from "./lean-dynamo.ts";
 
 /** Shared plumbing for the repositories: the table name and one place that translates SDK errors. */
 export abstract class RepositoryBase {
   constructor(
-    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly doc: DocSender,
     protected readonly table: string,
   ) {}
 

@@ -1,11 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { conflict, notFound } from "../core/errors.ts";
 import type { PageRequest, ScopeStore } from "../core/ports.ts";
 import type { Environment, Page, Space } from "../core/types.ts";
@@ -22,6 +15,7 @@ import {
   spaceLookupPk,
 } from "./keys.ts";
 import { KnownScopes } from "./known-scopes.ts";
+import type { DocSender } from "./lean-dynamo.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 const toEnvironment = (item: Record<string, unknown>): Environment => {
@@ -36,7 +30,7 @@ const toSpace = (item: Record<string, unknown>): Space => {
 /** Environments and spaces (DESIGN §4). */
 export class ScopeRepository extends RepositoryBase implements ScopeStore {
   constructor(
-    doc: DynamoDBDocumentClient,
+    doc: DocSender,
     table: string,
     private readonly knownScopes: KnownScopes = new KnownScopes(0),
   ) {

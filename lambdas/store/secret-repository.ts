@@ -3,7 +3,6 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -35,6 +34,7 @@ import {
   versionSk,
 } from "./keys.ts";
 import { KnownScopes } from "./known-scopes.ts";
+import type { DocSender } from "./lean-dynamo.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 /** Enough for 50 writers racing on one secret; each lost race costs one claim attempt. */
@@ -74,7 +74,7 @@ const toVersion = (item: Item): SecretVersion => {
  */
 export class SecretRepository extends RepositoryBase implements SecretStore {
   constructor(
-    doc: DynamoDBDocumentClient,
+    doc: DocSender,
     table: string,
     private readonly knownScopes: KnownScopes = new KnownScopes(0),
   ) {
@@ -86,9 +86,19 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
 
   async write(req: WriteRequest): Promise<WriteResult> {
     const pk = scopePk(req.scope);
+    let environmentHasValue: boolean | undefined;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (attempt > 0) await jitter(attempt);
-      const current = await this.getCurrentItem(pk, req.name);
+      let current: StoredSecret | undefined;
+      if (attempt === 0 && (req.checks?.scope || req.checks?.environmentValue)) {
+        // The common path: scope proof, current item and the environment's item in one round trip.
+        const read = await this.readForWrite(req);
+        if (!read.scopeExists) return { version: 0, created: false, scopeExists: false };
+        current = read.current;
+        environmentHasValue = read.environmentHasValue;
+      } else {
+        current = await this.getCurrentItem(pk, req.name);
+      }
       let base: number;
       let secretId: string;
       if (current) {
@@ -155,6 +165,8 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
             : undefined,
         version: next,
         created: !current,
+        ...(req.checks?.scope ? { scopeExists: true } : {}),
+        ...(environmentHasValue === undefined ? {} : { environmentHasValue }),
       };
     }
     throw new AppError(
@@ -165,6 +177,31 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
         retryAfter: 1,
       },
     );
+  }
+
+  /** One consistent BatchGetItem: the current item, and what `req.checks` asks for. */
+  private async readForWrite(
+    req: WriteRequest,
+  ): Promise<{ scopeExists: boolean; current?: StoredSecret; environmentHasValue?: boolean }> {
+    const currentKey = { pk: scopePk(req.scope), sk: secretSk(req.name) };
+    const scopeKey = req.checks?.scope ? scopeItemKey(req.scope) : undefined;
+    const envKey =
+      req.checks?.environmentValue && req.scope.spaceId
+        ? { pk: scopePk({ environmentId: req.scope.environmentId }), sk: secretSk(req.name) }
+        : undefined;
+    const items = await this.batchGet(
+      [currentKey, ...(scopeKey ? [scopeKey] : []), ...(envKey ? [envKey] : [])],
+      true,
+    );
+    const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
+    const current = find(currentKey);
+    return {
+      scopeExists: scopeKey === undefined || find(scopeKey) !== undefined,
+      ...(current ? { current: toSecret(current) } : {}),
+      ...(req.checks?.environmentValue
+        ? { environmentHasValue: envKey !== undefined && find(envKey) !== undefined }
+        : {}),
+    };
   }
 
   /** Step 1: claim version n+1. Only one writer can hold it. Returns false if it is already claimed. */
@@ -432,7 +469,7 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
   }
 
   /** One BatchGetItem; unprocessed keys (rare, under throttling) are retried with backoff. */
-  private async batchGet(keys: Array<{ pk: string; sk: string }>): Promise<Item[]> {
+  private async batchGet(keys: Array<{ pk: string; sk: string }>, consistent = false): Promise<Item[]> {
     const found: Item[] = [];
     let pending: Array<Record<string, unknown>> | undefined = keys;
     for (let attempt = 0; pending?.length; attempt++) {
@@ -443,7 +480,13 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
         });
       const request = pending;
       const out: BatchGetCommandOutput = await this.call(() =>
-        this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request } } })),
+        this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: { Keys: request, ...(consistent ? { ConsistentRead: true } : {}) },
+            },
+          }),
+        ),
       );
       found.push(...(out.Responses?.[this.table] ?? []));
       pending = out.UnprocessedKeys?.[this.table]?.Keys;

@@ -86,6 +86,23 @@ export function bareBatchGet(
   });
 }
 
+/** The same BatchGetItem through LeanDocClient: the call path the store itself uses. */
+export function bareBatchGetLean(
+  engine: BareEngine,
+  keys: Array<Record<string, unknown>>,
+  run: { concurrency: number; durationMs: number; warmupMs: number; count?: number | undefined },
+): Promise<RunStats> {
+  return runClosedLoop({
+    ...run,
+    op: async () => {
+      const out = await engine.clients.lean.send(
+        new BatchGetCommand({ RequestItems: { [engine.table]: { Keys: keys } } }),
+      );
+      if ((out.Responses?.[engine.table]?.length ?? 0) !== keys.length) throw new Error("missing items");
+    },
+  });
+}
+
 /** One PutItem of an item shaped like a stored secret version per operation: the floor under a write. */
 export function barePut(
   engine: BareEngine,

@@ -39,12 +39,13 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.calls.servedAfterRevoke).toBe(0);
   });
 
-  it("the hot path compares the service with a bare BatchGetItem in both engine layouts and a hello-world server", () => {
+  it("the hot path compares the service (in process and as `npm start` runs it) with a bare BatchGetItem in both engine layouts, through the SDK and the lean client, and a hello-world server", () => {
     // A warm read asks for the environment's and the space's item; the scope is known from the first read.
     expect(r.hotPath.keysPerRead).toBe(2);
     const what = r.hotPath.rows.map((row) => `${row.what} @ ${row.engine}`);
-    expect(what).toHaveLength(4);
-    expect(what.filter((w) => w.startsWith("bare BatchGetItem"))).toHaveLength(2);
+    expect(what).toHaveLength(6);
+    expect(what.filter((w) => w.startsWith("bare BatchGetItem"))).toHaveLength(3);
+    expect(what.filter((w) => w.startsWith("`npm start` server"))).toHaveLength(1);
     for (const row of r.hotPath.rows) {
       expect(row.rounds).toHaveLength(SMOKE.hot.rounds);
       expect(row.rps).toBeGreaterThan(0);
@@ -56,13 +57,33 @@ describe("npm run bench (smoke: tiny counts)", () => {
     // join it when the principal cache's few seconds run out mid-run.)
     expect(service?.extra?.batchGets).toBe(service?.extra?.requests);
     expect(service?.extra?.dynamoCalls).toBeLessThanOrEqual((service?.extra?.requests ?? 0) + 4);
-    expect(r.hotPath.ratios.map((x) => x.versus).sort()).toEqual(["own-process", "own-thread"]);
-    for (const x of r.hotPath.ratios) expect(Number.isFinite(x.ratio)).toBe(true);
+    expect(r.hotPath.ratios.map((x) => `${x.service} ÷ ${x.client} ${x.versus}`).sort()).toEqual([
+      "in-process ÷ lean own-thread",
+      "in-process ÷ sdk own-process",
+      "in-process ÷ sdk own-thread",
+      "npm-start ÷ sdk own-process",
+      "npm-start ÷ sdk own-thread",
+    ]);
+    for (const x of r.hotPath.ratios) {
+      expect(Number.isFinite(x.ratio)).toBe(true);
+      expect(x.min).toBeLessThanOrEqual(x.ratio);
+      expect(x.max).toBeGreaterThanOrEqual(x.ratio);
+      // One round cannot show a spread: never called trustworthy.
+      expect(x.trustworthy).toBe(false);
+    }
   });
 
   it("every set seals its value under one new data key", () => {
     expect(r.writes.keyringCallsPerWrite).toBe(1);
-    expect(r.writes.dynamoPerWrite.PutItem).toBeGreaterThanOrEqual(1);
+    // One consistent read (scope, current item, environment item), the claim, the update, the audit event.
+    // A new name also asks for its latest version (a Query). The operator token's first request adds
+    // its lookup (GetItem) and lastUsedAt update (UpdateItem) once per principal-cache period.
+    const perWrite = r.writes.dynamoPerWrite;
+    expect(perWrite.BatchGetItem).toBe(1);
+    expect(perWrite.PutItem).toBe(2);
+    expect(perWrite.UpdateItem).toBeGreaterThanOrEqual(1);
+    expect(perWrite.UpdateItem).toBeLessThanOrEqual(1.1);
+    expect(perWrite.GetItem ?? 0).toBeLessThanOrEqual(0.1);
     expect(r.writes.rows.map((row) => row.what.split(":")[0])).toEqual([
       "service",
       "bare PutItem, same SDK",
@@ -116,6 +137,9 @@ describe("npm run bench (smoke: tiny counts)", () => {
     expect(r.cost.total).toBeCloseTo(sum, 1);
     expect(r.cost.worstCase).toBeGreaterThan(r.cost.total);
     expect(r.cost.secretsManager).toBe(5);
+    // The floor: one API request, one Lambda request of 1 ms at 512 MB, one 2-item eventually consistent read.
+    expect(r.cost.floor.total).toBeCloseTo(1 + 0.2 + 0.0067 + 0.125, 3);
+    expect(r.cost.floor.ratio).toBeGreaterThan(1);
     // Logging less can only cost less.
     // The variant is the stack before its logging changes: it must cost more than the stack as deployed.
     for (const v of r.cost.variants) expect(v.total).toBeGreaterThan(r.cost.total);

@@ -108,7 +108,32 @@ export async function compare(
   return { rows, runs };
 }
 
+/** A ratio whose rounds spread (max − min) by more than this share of its median is not to be trusted. */
+export const MAX_TRUSTED_SPREAD = 0.2;
+
+/** a ÷ b per round, with its median, min and max, and whether the spread is narrow enough to trust. */
+export interface RatioStats {
+  /** Median over rounds. */
+  ratio: number;
+  min: number;
+  max: number;
+  rounds: number[];
+  /** (max − min) ÷ median. */
+  spread: number;
+  trustworthy: boolean;
+}
+
 /** Median over rounds of a's rps ÷ b's rps in the same round (a paired ratio, robust to drifting load). */
 export function pairedRatio(a: RunStats[], b: RunStats[]): number {
-  return round(median(a.map((s, k) => s.rps / (b[k]?.rps ?? Number.NaN))), 2);
+  return pairedRatioStats(a, b).ratio;
+}
+
+/** The paired ratio with its spread across rounds (see MAX_TRUSTED_SPREAD). */
+export function pairedRatioStats(a: RunStats[], b: RunStats[]): RatioStats {
+  const rounds = a.map((s, k) => round(s.rps / (b[k]?.rps ?? Number.NaN), 3));
+  const ratio = round(median(rounds), 2);
+  const min = round(Math.min(...rounds), 2);
+  const max = round(Math.max(...rounds), 2);
+  const spread = round((Math.max(...rounds) - Math.min(...rounds)) / median(rounds), 3);
+  return { ratio, min, max, rounds, spread, trustworthy: rounds.length >= 3 && spread <= MAX_TRUSTED_SPREAD };
 }

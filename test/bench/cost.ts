@@ -111,6 +111,33 @@ export interface CostModel {
   worstCase: number;
   /** The same traffic with the logging changes docs/performance.md proposes. */
   variants: CostVariant[];
+  /** What no implementation of this architecture can go under (issue 15), and total ÷ floor. */
+  floor: { lines: CostLine[]; total: number; ratio: number; withinFivePercent: boolean };
+}
+
+/** Lambda bills at least 1 ms per invocation. */
+const MIN_BILLED_MS = 1;
+
+/**
+ * The architecture's floor per 1M reads: one API Gateway request, one Lambda request of the minimum
+ * billed duration, one eventually consistent BatchGetItem of the two items a space read needs.
+ */
+export function costFloor(): CostLine[] {
+  const M = 1e6;
+  return [
+    { item: "API Gateway HTTP API", perMillion: M * PRICES.httpApiRequest, basis: "1 request" },
+    { item: "Lambda request", perMillion: M * PRICES.lambdaRequest, basis: "1 invocation" },
+    {
+      item: "Lambda minimum duration",
+      perMillion: round(M * (MIN_BILLED_MS / 1000) * (STACK.apiMemoryMb / 1024) * PRICES.lambdaGbSecond, 4),
+      basis: `${MIN_BILLED_MS} ms billed at ${STACK.apiMemoryMb} MB`,
+    },
+    {
+      item: "DynamoDB read",
+      perMillion: M * 2 * 0.5 * PRICES.dynamoRru,
+      basis: "1 BatchGetItem, 2 items < 4 KB, eventually consistent (1 RRU)",
+    },
+  ];
 }
 
 /** Lambda's CPU share grows with memory: 1,769 MB is one full vCPU. */
@@ -168,7 +195,19 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
     platform: true,
     accessLogGb: PRICES.logsGb,
   };
+  const floorLines = costFloor();
+  const floorTotal = round(
+    floorLines.reduce((a, l) => a + l.perMillion, 0),
+    4,
+  );
+  const exact = model.reduce((a, l) => a + l.perMillion, 0);
   return {
+    floor: {
+      lines: floorLines,
+      total: floorTotal,
+      ratio: round(exact / floorTotal, 3),
+      withinFivePercent: exact <= floorTotal * 1.05,
+    },
     scenario,
     lines: model,
     total: sum(model),

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { LeanDynamo } from "../../lambdas/store/lean-dynamo.ts";
 import { type LocalServer, startLocalServer } from "../../local/server.ts";
 import { LAYOUT_LABEL } from "./bare-dynamo.ts";
 
@@ -18,8 +19,11 @@ export interface CommandCounter {
   lastBatchGetKeys(): Array<Record<string, unknown>>;
 }
 
-/** Counts every command the client (and any document client built on it) sends. */
-export function countCommands(raw: DynamoDBClient): CommandCounter {
+/**
+ * Counts every command the client (and any document client built on it) sends, and every call of the
+ * lean client (LeanDynamo) the store uses, which bypasses the SDK's middleware stack.
+ */
+export function countCommands(raw: DynamoDBClient, lean?: LeanDynamo): CommandCounter {
   let lastKeys: unknown[] = [];
   const counter: CommandCounter = {
     counts: {},
@@ -29,6 +33,14 @@ export function countCommands(raw: DynamoDBClient): CommandCounter {
     },
     lastBatchGetKeys: () => lastKeys.map((k) => unmarshall(k as Parameters<typeof unmarshall>[0])),
   };
+  if (lean)
+    lean.observer = (operation, input) => {
+      counter.counts[operation] = (counter.counts[operation] ?? 0) + 1;
+      if (operation === "BatchGetItem") {
+        const items = input.RequestItems as Record<string, { Keys?: unknown[] }> | undefined;
+        lastKeys = Object.values(items ?? {})[0]?.Keys ?? [];
+      }
+    };
   raw.middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName ?? "unknown").replace(/Command$/, "");
@@ -43,6 +55,51 @@ export function countCommands(raw: DynamoDBClient): CommandCounter {
     { step: "build", name: "benchCommandCounter" },
   );
   return counter;
+}
+
+/** Path and query of the agent hot-path read. */
+export const HOT_PATH = `/v1/secrets?${new URLSearchParams({ ...HOT })}`;
+
+type Call = BenchServer["call"];
+
+/** An environment value overridden in a space, and an agent token for that space; returns the token. */
+export async function seedHotPath(call: Call, admin: string): Promise<string> {
+  const must = async (method: string, path: string, body: unknown) => {
+    const r = await call(method, path, admin, body);
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  await must("POST", "/v1/environments", { id: HOT.environmentId, name: "bench" });
+  await must("POST", "/v1/spaces", { environmentId: HOT.environmentId, id: HOT.spaceId, name: "bench" });
+  await must("POST", "/v1/secrets", {
+    environmentId: HOT.environmentId,
+    name: HOT.name,
+    value: "environment-value-0123456789abcdef",
+  });
+  await must("POST", "/v1/secrets", { ...HOT, value: "space-override-value-0123456789abcdef" });
+  const created = await must("POST", "/v1/tokens", {
+    name: "bench agent",
+    role: "agent",
+    environmentId: HOT.environmentId,
+    spaceId: HOT.spaceId,
+  });
+  return created.data.token as string;
+}
+
+/** fetch-based API call with a bearer token; the body parsed as JSON. */
+export function apiCaller(baseUrl: string): Call {
+  return async (method, path, token, body) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
 }
 
 export interface BenchServer {
@@ -77,44 +134,14 @@ export async function startBenchServer(): Promise<BenchServer> {
     say: () => {},
   });
   const admin = server.firstAdminToken ?? "";
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const must = async (method: string, path: string, body: unknown) => {
-    const r = await call(method, path, admin, body);
-    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
-  await must("POST", "/v1/environments", { id: HOT.environmentId, name: "bench" });
-  await must("POST", "/v1/spaces", { environmentId: HOT.environmentId, id: HOT.spaceId, name: "bench" });
-  await must("POST", "/v1/secrets", {
-    environmentId: HOT.environmentId,
-    name: HOT.name,
-    value: "environment-value-0123456789abcdef",
-  });
-  await must("POST", "/v1/secrets", { ...HOT, value: "space-override-value-0123456789abcdef" });
-  const created = await must("POST", "/v1/tokens", {
-    name: "bench agent",
-    role: "agent",
-    environmentId: HOT.environmentId,
-    spaceId: HOT.spaceId,
-  });
-  const counter = countCommands(server.dynamo.raw);
-  const q = new URLSearchParams({ ...HOT });
+  const call = apiCaller(server.url);
+  const agent = await seedHotPath(call, admin);
+  const counter = countCommands(server.dynamo.raw, server.dynamo.lean.lean);
   return {
     server,
     admin,
-    agent: created.data.token as string,
-    hotPath: `/v1/secrets?${q}`,
+    agent,
+    hotPath: HOT_PATH,
     counter,
     requests,
     engine: LAYOUT_LABEL["own-thread"],

@@ -4,21 +4,40 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type BareEngine,
   bareBatchGet,
+  bareBatchGetLean,
   LAYOUT_LABEL,
   type Layout,
   putItems,
   startBareEngine,
 } from "./bare-dynamo.ts";
 import { type HttpLoadConfig, httpLoad, threadCpuMs } from "./children.ts";
-import { type ComparedRow, type Contender, compare, type LoadSettings, pairedRatio } from "./compare.ts";
+import {
+  type ComparedRow,
+  type Contender,
+  compare,
+  type LoadSettings,
+  pairedRatioStats,
+  type RatioStats,
+} from "./compare.ts";
 import type { BenchServer } from "./fixture.ts";
+import { type NpmStartServer, startNpmStartServer } from "./npm-start.ts";
 import type { Progress } from "./progress.ts";
 import type { RunStats } from "./stats.ts";
 
+/** One paired ratio of the hot path: which server, against which bare call, at which concurrency. */
+export interface HotPathRatio extends RatioStats {
+  concurrency: number;
+  /** "in-process" (the bench's own server, request log counted but not printed) or "npm-start". */
+  service: "in-process" | "npm-start";
+  versus: Layout;
+  /** "sdk": the SDK's document client, the issue's baseline; "lean": the same LeanDynamo call path the store uses. */
+  client: "sdk" | "lean";
+}
+
 export interface HotPathResult {
   rows: ComparedRow[];
-  /** Paired service rps ÷ bare BatchGetItem rps, per concurrency and bare-engine layout. */
-  ratios: Array<{ concurrency: number; versus: Layout; ratio: number }>;
+  /** Paired service rps ÷ bare BatchGetItem rps, per concurrency, server, bare-engine layout and client. */
+  ratios: HotPathRatio[];
   /** Keys in the service's BatchGetItem (and in the bare one). */
   keysPerRead: number;
 }
@@ -63,7 +82,7 @@ export async function serverLoad(
 /** The agent hot path through the whole local stack, beside a bare BatchGetItem and a hello-world server. */
 export async function measureHotPath(
   bench: BenchServer,
-  settings: LoadSettings,
+  settings: LoadSettings & { npmStart?: boolean },
   progress: Progress,
 ): Promise<HotPathResult> {
   const load = (answered: () => number, url: string, c: number, warm: boolean, headers = {}) =>
@@ -95,7 +114,19 @@ export async function measureHotPath(
 
   const hello = await startHello();
   const engines: BareEngine[] = [];
+  let npm: NpmStartServer | undefined;
   try {
+    if (settings.npmStart) {
+      progress.step("starting the server as `npm start` runs it (own process, request log on stdout)");
+      npm = await startNpmStartServer();
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${npm.url}${npm.hotPath}`, {
+          headers: { authorization: `Bearer ${npm.agent}` },
+        });
+        if (res.status !== 200) throw new Error(`npm start hot-path read failed: ${res.status}`);
+        await res.arrayBuffer();
+      }
+    }
     for (const layout of ["own-thread", "own-process"] as const) {
       const engine = await startBareEngine(layout);
       engines.push(engine);
@@ -112,6 +143,31 @@ export async function measureHotPath(
         return stats;
       },
       ...serviceCounters(bench),
+    };
+    const started = npm;
+    const npmStart: Contender | undefined = started && {
+      what: "`npm start` server: own process, JSON request log to stdout (a file)",
+      engine: LAYOUT_LABEL["own-thread"],
+      run: async (c, warm) => {
+        const stats = await load(() => started.answered(), `${started.url}${started.hotPath}`, c, warm, {
+          authorization: `Bearer ${started.agent}`,
+        });
+        if (stats.errors) throw new Error(`npm start run had ${stats.errors} failed requests`);
+        return stats;
+      },
+      externalCpuMs: () => started.cpuMs(),
+    };
+    const ownThread = engines.find((e) => e.layout === "own-thread") as BareEngine;
+    const bareLean: Contender = {
+      what: `bare BatchGetItem, ${keys.length} keys, lean client (the store's call path)`,
+      engine: LAYOUT_LABEL[ownThread.layout],
+      run: (c, warm) =>
+        bareBatchGetLean(ownThread, keys, {
+          concurrency: c,
+          durationMs: settings.durationSec * 1000,
+          warmupMs: warm ? settings.warmupSec * 1000 : 0,
+          count: settings.amount,
+        }),
     };
     const bare = engines.map(
       (engine): Contender => ({
@@ -132,16 +188,37 @@ export async function measureHotPath(
       engine: "—",
       run: (c, warm) => load(() => hello.answered, hello.url, c, warm),
     };
-    const { rows, runs } = await compare([helloWorld, service, ...bare], settings, progress);
-    const ratios = settings.concurrencies.flatMap((c) =>
-      engines.map((engine, j) => ({
+    const contenders = [helloWorld, service, ...bare, bareLean, ...(npmStart ? [npmStart] : [])];
+    const { rows, runs } = await compare(contenders, settings, progress);
+    const at = (x: Contender, c: number) => runs.get(`${contenders.indexOf(x)}@${c}`) ?? ([] as RunStats[]);
+    const ratios: HotPathRatio[] = settings.concurrencies.flatMap((c) => [
+      ...engines.map((engine, j) => ({
         concurrency: c,
+        service: "in-process" as const,
         versus: engine.layout,
-        ratio: pairedRatio(runs.get(`1@${c}`) ?? [], runs.get(`${2 + j}@${c}`) ?? ([] as RunStats[])),
+        client: "sdk" as const,
+        ...pairedRatioStats(at(service, c), at(bare[j] as Contender, c)),
       })),
-    );
+      {
+        concurrency: c,
+        service: "in-process" as const,
+        versus: ownThread.layout,
+        client: "lean" as const,
+        ...pairedRatioStats(at(service, c), at(bareLean, c)),
+      },
+      ...(npmStart
+        ? engines.map((engine, j) => ({
+            concurrency: c,
+            service: "npm-start" as const,
+            versus: engine.layout,
+            client: "sdk" as const,
+            ...pairedRatioStats(at(npmStart, c), at(bare[j] as Contender, c)),
+          }))
+        : []),
+    ]);
     return { rows, ratios, keysPerRead: keys.length };
   } finally {
+    await npm?.stop();
     await new Promise<void>((r) => hello.server.close(() => r()));
     for (const engine of engines) await engine.stop();
   }

@@ -1,6 +1,13 @@
 import { LAYOUT_LABEL } from "./bare-dynamo.ts";
 import type { BenchResults } from "./bench.ts";
-import type { ComparedRow } from "./compare.ts";
+import { type ComparedRow, MAX_TRUSTED_SPREAD } from "./compare.ts";
+import type { HotPathRatio } from "./hot-path.ts";
+
+/** Issue 15's hot-path targets: against the SDK baseline, ≥ 0.8 at c=16 and ≥ 0.7 at c=1. */
+export function hotPathTarget(x: Pick<HotPathRatio, "client" | "concurrency">): number | undefined {
+  if (x.client !== "sdk") return undefined;
+  return x.concurrency >= 16 ? 0.8 : x.concurrency === 1 ? 0.7 : undefined;
+}
 
 const n = (x: number | undefined, digits = 0): string =>
   x === undefined || Number.isNaN(x)
@@ -43,15 +50,46 @@ export function toMarkdown(r: BenchResults): string {
   const m = r.meta;
   const out: string[] = [];
   out.push(
-    `_${m.date} · Node ${m.node} · ${m.platform} · ${m.cpus} × ${m.cpuModel} · load average ${m.loadAverageBefore.join("/")} before, ${m.loadAverageAfter.join("/")} after · ${m.seconds} s_`,
+    `_${m.date} · Node ${m.node} · ${m.platform} · ${m.cpus} × ${m.cpuModel} · load average (1/5/15 min) ${m.loadAverageBefore.join("/")} before, ${m.loadAverageAfter.join("/")} after · ${m.seconds} s_`,
   );
+  if (m.loadBySection?.length)
+    out.push(
+      `\n_Machine load (1-min load average on ${m.cpus} cores) as each section started: ${m.loadBySection.map((x) => `${x.section} ${x.load1}`).join(" · ")}._`,
+    );
 
   out.push("\n### Agent hot path: GET /v1/secrets?environmentId&spaceId&name\n");
   out.push(comparedTable(r.hotPath.rows, "req"));
   out.push(
-    `\nService ÷ bare BatchGetItem (paired by round, median): ${r.hotPath.ratios
-      .map((x) => `c=${x.concurrency}, engine in ${LAYOUT_LABEL[x.versus]}: **${x.ratio}**`)
-      .join(" · ")}`,
+    `\nService ÷ bare BatchGetItem, paired round by round (median of ${m.settings.hot.rounds}; a spread over ${MAX_TRUSTED_SPREAD * 100} % of the median is marked untrustworthy):\n`,
+  );
+  out.push(
+    table(
+      [
+        "server",
+        "÷ bare BatchGetItem via",
+        "engine of the bare call",
+        "c",
+        "ratio (median)",
+        "min–max",
+        "spread",
+        "target",
+      ],
+      r.hotPath.ratios.map((x) => {
+        const target = hotPathTarget(x);
+        return [
+          x.service === "npm-start" ? "`npm start` (own process, logs to stdout)" : "in the bench process",
+          x.client === "sdk"
+            ? "the SDK's document client (issue baseline)"
+            : "LeanDynamo (the store's own path)",
+          LAYOUT_LABEL[x.versus],
+          x.concurrency,
+          `**${x.ratio}**`,
+          `${x.min}–${x.max}`,
+          `${n(x.spread * 100)} %${x.trustworthy ? "" : " ⚠ untrustworthy"}`,
+          target === undefined ? "—" : `≥ ${target} ${x.ratio >= target ? "met" : "**not met**"}`,
+        ];
+      }),
+    ),
   );
   const mainThread = r.hotPath.rows
     .filter((x) => x.extra?.mainThreadCpuMs !== undefined && x.extra.requests)
@@ -102,7 +140,12 @@ export function toMarkdown(r: BenchResults): string {
   out.push("\n### Write path: POST /v1/secrets\n");
   out.push(comparedTable(r.writes.rows, "sets"));
   out.push(
-    `\nService ÷ bare PutItem: ${r.writes.ratios.map((x) => `c=${x.concurrency} vs ${x.versus}: ${x.ratio}`).join(" · ")}. ` +
+    `\nService ÷ bare PutItem (paired by round, median, min–max): ${r.writes.ratios
+      .map(
+        (x) =>
+          `c=${x.concurrency} vs ${x.versus}: **${x.ratio}** (${x.min}–${x.max}${x.trustworthy ? "" : ", ⚠ untrustworthy spread"})${x.concurrency >= 16 ? ` target ≥ 0.25 ${x.ratio >= 0.25 ? "met" : "**not met**"}` : ""}`,
+      )
+      .join(" · ")}. ` +
       `DynamoDB calls per set: ${JSON.stringify(r.writes.dynamoPerWrite)}; keyring calls per set: ${r.writes.keyringCallsPerWrite}.`,
   );
 
@@ -182,6 +225,12 @@ export function toMarkdown(r: BenchResults): string {
     `\n**Total: $${c.total.toFixed(2)}** per 1M reads ($${c.totalWithoutLogs.toFixed(2)} without CloudWatch Logs); ` +
       `worst case (every read pays the authorizer and a KMS call): $${c.worstCase.toFixed(2)}. ` +
       `AWS Secrets Manager: $${c.secretsManager.toFixed(2)} per 1M GetSecretValue calls.`,
+  );
+  out.push(
+    `\n**Floor of the architecture: $${c.floor.total.toFixed(4)}** per 1M reads (${c.floor.lines
+      .map((l) => `${l.item} $${l.perMillion.toFixed(4)}: ${l.basis}`)
+      .join("; ")}). ` +
+      `Total ÷ floor: **${c.floor.ratio}** (${c.floor.withinFivePercent ? "within" : "**not** within"} 5 %).`,
   );
   for (const v of c.variants)
     out.push(`\n- ${v.name[0]?.toUpperCase()}${v.name.slice(1)}: **$${v.total.toFixed(2)}**`);

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { type BareEngine, barePut, LAYOUT_LABEL, startBareEngine } from "./bare-dynamo.ts";
-import { type ComparedRow, type Contender, compare, type LoadSettings, pairedRatio } from "./compare.ts";
+import {
+  type ComparedRow,
+  type Contender,
+  compare,
+  type LoadSettings,
+  pairedRatioStats,
+  type RatioStats,
+} from "./compare.ts";
 import { type BenchServer, HOT } from "./fixture.ts";
 import { serverLoad, serviceCounters } from "./hot-path.ts";
 import type { Progress } from "./progress.ts";
@@ -8,7 +15,7 @@ import { round } from "./stats.ts";
 
 export interface WritesResult {
   rows: ComparedRow[];
-  ratios: Array<{ concurrency: number; versus: string; ratio: number }>;
+  ratios: Array<RatioStats & { concurrency: number; versus: string }>;
   /** DynamoDB commands per set, by command, over every measured set. */
   dynamoPerWrite: Record<string, number>;
   keyringCallsPerWrite: number;
@@ -106,7 +113,7 @@ export async function measureWrites(
         engines.map((engine, j) => ({
           concurrency: c,
           versus: engine.layout,
-          ratio: pairedRatio(runs.get(`0@${c}`) ?? [], runs.get(`${1 + j}@${c}`) ?? []),
+          ...pairedRatioStats(runs.get(`0@${c}`) ?? [], runs.get(`${1 + j}@${c}`) ?? []),
         })),
       ),
       dynamoPerWrite,

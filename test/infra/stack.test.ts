@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
@@ -138,6 +138,13 @@ describe("ScopedSecretsStack template", () => {
       const asset = join(outdir, `asset.${props.Code.S3Key.replace(/\.zip$/, "")}`);
       expect(existsSync(join(asset, "index.mjs.map")), asset).toBe(true);
       expect(statSync(join(asset, "index.mjs")).size).toBeGreaterThan(100_000);
+      // zod is bundled without its translated error messages (infra/zod-without-locales.mjs).
+      const code = readFileSync(join(asset, "index.mjs"), "utf8");
+      expect(code).not.toContain("Ungültige Eingabe");
+      // Credentials come from the environment only (infra/lambda-credentials.mjs): no metadata or SSO
+      // clients, and no static import of node:http, whose ESM facade loads undici on every cold start.
+      expect(code).not.toMatch(/import[^;]{0,80}from"node:http"/);
+      expect(code).not.toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     }
     expect(resources[logicalId(stack.functions.reader)]?.Properties.Environment.Variables.KEY_ARN).toEqual({
       "Fn::GetAtt": [logicalId(stack.storage.key), "Arn"],

@@ -214,7 +214,8 @@ describe("security: KMS and DynamoDB faults", () => {
   });
 
   it("DynamoDB throttling that outlasts the retries is a 503 with Retry-After; the write leaves nothing", async () => {
-    const before = dynamo.attempts("GetItemCommand");
+    // A set's first call is one consistent BatchGetItem (scope, current item, environment item).
+    const before = dynamo.attempts("BatchGetItemCommand");
     // Token lookups still work, so the request reaches the secret path and fails there.
     dynamo.fail(throttled, { when: (input) => !JSON.stringify(input).includes(TOKEN_PREFIX) });
     const name = "THROTTLED_WRITE";
@@ -222,7 +223,7 @@ describe("security: KMS and DynamoDB faults", () => {
     values.set(`unwritten ${name}`, value);
     const write = await request("POST", "/v1/secrets", admin, { name, value, environmentId: "env_a" });
     expectUnavailable(write);
-    expect(dynamo.attempts("GetItemCommand") - before).toBeGreaterThan(1);
+    expect(dynamo.attempts("BatchGetItemCommand") - before).toBeGreaterThan(1);
     expectUnavailable(await request("GET", "/v1/secrets?environmentId=env_a&name=API_KEY", agentA));
     dynamo.heal();
     expect(await store().getCurrent({ environmentId: "env_a" }, name)).toBeUndefined();

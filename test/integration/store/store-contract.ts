@@ -22,15 +22,22 @@ const labelOf = (e: Envelope | undefined) => (e ? Buffer.from(e.ct, "base64").to
 let idCounter = 0;
 const uid = (p: string) => `${p}_${Date.now().toString(36)}${idCounter++}`;
 
-/** The behaviour every SecretStore adapter must have, run against each real engine. */
-export function storeContract(engineName: string, start: () => Promise<Engine>) {
-  describe(`store contract on ${engineName}`, () => {
+/**
+ * The behaviour every SecretStore adapter must have, run against each real engine; `client: "lean"` runs
+ * it over LeanDocClient (what the server and the Lambda functions use) instead of the SDK's document client.
+ */
+export function storeContract(
+  engineName: string,
+  start: () => Promise<Engine>,
+  client: "document" | "lean" = "document",
+) {
+  describe(`store contract on ${engineName} (${client} client)`, () => {
     let engine: Engine;
     let store: Store & { secrets: SecretRepository };
 
     beforeAll(async () => {
       engine = await start();
-      store = createDynamoStore(engine.clients.doc, engine.table);
+      store = createDynamoStore(sender(engine, client), engine.table);
     });
     afterAll(async () => {
       await engine?.stop();
@@ -201,6 +208,57 @@ export function storeContract(engineName: string, start: () => Promise<Engine>) 
         expect(labelOf(v10?.envelope)).toBe("v10");
       }, 120_000);
 
+      it("an update with scope and environment checks makes three calls: one consistent read, the claim, the update", async () => {
+        const s = await scope();
+        await put({ environmentId: s.environmentId }, "CHECKED", "env");
+        await put(s, "CHECKED", "space-1");
+        const sent: string[] = [];
+        const off = spyCommands(sender(engine, client), sent);
+        const r = await store.write({
+          scope: s,
+          name: "CHECKED",
+          change: { kind: "value", seal: async () => fakeEnvelope("space-2") },
+          actor: "tok_test",
+          now: now(),
+          newId: "sec_unused",
+          checks: { scope: true, environmentValue: true },
+        });
+        off();
+        expect(sent).toEqual(["BatchGetCommand", "PutCommand", "UpdateCommand"]);
+        expect([r.scopeExists, r.environmentHasValue, r.version, r.created]).toEqual([true, true, 2, false]);
+        expect(labelOf(r.secret?.envelope)).toBe("space-2");
+        // No environment value: not an override. A missing space: nothing written, no claim made.
+        const fresh = await store.write({
+          scope: s,
+          name: "SPACE_ONLY",
+          change: { kind: "value", seal: async () => fakeEnvelope("x") },
+          actor: "tok_test",
+          now: now(),
+          newId: uid("sec"),
+          checks: { scope: true, environmentValue: true },
+        });
+        expect([fresh.scopeExists, fresh.environmentHasValue, fresh.created]).toEqual([true, false, true]);
+        const gone = { environmentId: s.environmentId, spaceId: uid("missing") };
+        let sealed = false;
+        const missing = await store.write({
+          scope: gone,
+          name: "NOPE",
+          change: {
+            kind: "value",
+            seal: async () => {
+              sealed = true;
+              return fakeEnvelope("never");
+            },
+          },
+          actor: "tok_test",
+          now: now(),
+          newId: uid("sec"),
+          checks: { scope: true, environmentValue: true },
+        });
+        expect([missing.scopeExists, sealed]).toEqual([false, false]);
+        expect(await store.listVersions(gone, "NOPE", {})).toMatchObject({ items: [] });
+      });
+
       it("resolve reads the environment item, the space item and the scope in one BatchGetItem", async () => {
         const s = await scope();
         const envScope = { environmentId: s.environmentId };
@@ -208,7 +266,7 @@ export function storeContract(engineName: string, start: () => Promise<Engine>) 
         await put(s, "SHARED", "space");
         await put(envScope, "ONLY_ENV", "env-only");
         const sent: string[] = [];
-        const off = spyCommands(engine, sent);
+        const off = spyCommands(sender(engine, client), sent);
         const r = await store.resolve(s, "SHARED");
         off();
         expect(sent).toEqual(["BatchGetCommand"]);
@@ -227,11 +285,11 @@ export function storeContract(engineName: string, start: () => Promise<Engine>) 
       });
 
       it("with known scopes on, a warm read asks for the two secret items only; a deleted space is a 404 at once", async () => {
-        const cached = createDynamoStore(engine.clients.doc, engine.table, { knownScopeTtlMs: 60_000 });
+        const cached = createDynamoStore(sender(engine, client), engine.table, { knownScopeTtlMs: 60_000 });
         const s = await scope();
         await put({ environmentId: s.environmentId }, "WARM", "env");
         const keys: number[] = [];
-        const doc = engine.clients.doc;
+        const doc = sender(engine, client);
         const original = doc.send.bind(doc);
         (doc as { send: unknown }).send = (
           cmd: { input?: { RequestItems?: Record<string, { Keys: unknown[] }> } },
@@ -382,10 +440,13 @@ export function storeContract(engineName: string, start: () => Promise<Engine>) 
   });
 }
 
+/** What the contract's store sends through. */
+const sender = (engine: Engine, client: "document" | "lean") =>
+  client === "lean" ? engine.clients.lean : engine.clients.doc;
+
 /** Records the command names the store sends, to pin per-call round trips. */
-function spyCommands(engine: Engine, sent: string[]): () => void {
-  const doc = engine.clients.doc;
-  const original = doc.send.bind(doc);
+function spyCommands(doc: { send: unknown }, sent: string[]): () => void {
+  const original = (doc.send as (...a: unknown[]) => unknown).bind(doc);
   (doc as { send: unknown }).send = (cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
     sent.push(cmd.constructor.name);
     return (original as (...a: unknown[]) => unknown)(cmd, ...rest);
