@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { DynamoClients } from "../lambdas/store/client.ts";
 import { bootstrapAdminToken } from "../ops/bootstrap-run.ts";
 import { type Assembly, synthesize } from "./assembly.ts";
@@ -17,7 +18,7 @@ import {
   startMoto,
 } from "./moto.ts";
 import { freePort, reapStale, recordChildren } from "./processes.ts";
-import { type Environment, ofType, resolve, single } from "./template.ts";
+import { type Cfn, type Environment, ofType, type Resource, resolve, single, targetId } from "./template.ts";
 
 export interface CloudPathOptions {
   port: number;
@@ -124,8 +125,11 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
     say("[3/5] creating the table and the KMS key the template declares…");
     const template = assembly.template;
     const [tableId, table] = single(template, "AWS::DynamoDB::Table");
-    const [keyId, key] = single(template, "AWS::KMS::Key");
-    const alias = ofType(template, "AWS::KMS::Alias")[0]?.[1]?.Properties?.AliasName as string | undefined;
+    // The data key is the one the functions are given (KEY_ARN); the stack has others (the alarm topic's).
+    const [keyId, key] = dataKey(assembly);
+    const alias = ofType(template, "AWS::KMS::Alias").find(
+      ([, a]) => targetId(a.Properties?.TargetKeyId) === keyId,
+    )?.[1]?.Properties?.AliasName as string | undefined;
     const tableName = table.Properties?.TableName ?? `${assembly.stackName}-${tableId}`;
     const created = await ensureTableFromTemplate(ddb.clients.raw, tableName, table.Properties ?? {});
     const kms = motoKms(moto.endpoint, region);
@@ -141,6 +145,19 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
       { [`${keyId}.Arn`]: keyArn },
     );
     const resolveValue = (v: unknown) => resolve(v, env);
+    // Change events: the stack's bus, created in moto (which serves EventBridge too), so the writer's
+    // PutEvents goes where the template says instead of to AWS.
+    for (const [busId] of ofType(template, "AWS::Events::EventBus")) {
+      const bus = new EventBridgeClient({
+        endpoint: moto.endpoint,
+        region,
+        credentials: { accessKeyId: "moto", secretAccessKey: "moto" },
+      });
+      await bus.send(new CreateEventBusCommand({ Name: String(env.refs[busId]) })).catch((e: Error) => {
+        if (e.name !== "ResourceAlreadyExistsException") throw e;
+      });
+      bus.destroy();
+    }
     const gatewayConfig = gatewayConfigFrom(template, resolveValue);
 
     say("[4/5] starting the functions' Lambda-like workers on Node 24…");
@@ -158,6 +175,7 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
         // The AWS SDK's standard endpoint overrides: the handlers and the bundle are unchanged.
         AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
         AWS_ENDPOINT_URL_KMS: moto.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
       };
       const name = `${assembly.stackName}-${fn.logicalId}`.slice(0, 64);
       const logFile = join(logDir, `${fn.logicalId}.log`);
@@ -303,4 +321,15 @@ function environmentFor(
   Object.assign(env.refs, refs);
   Object.assign(env.attributes, attributes);
   return env;
+}
+
+/** The KMS key whose ARN the functions get as KEY_ARN (the envelope key); the only key if there is one. */
+function dataKey(assembly: Assembly): [string, Resource] {
+  const keys = ofType(assembly.template, "AWS::KMS::Key");
+  const used = new Set(
+    Object.values(assembly.functions)
+      .map((fn) => targetId(fn.environment.KEY_ARN as Cfn))
+      .filter((id): id is string => id !== undefined),
+  );
+  return keys.find(([id]) => used.has(id)) ?? single(assembly.template, "AWS::KMS::Key");
 }
