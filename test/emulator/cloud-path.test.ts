@@ -137,6 +137,30 @@ describe.skipIf(cloudSkipReason)(
       expect(res.type).toMatch(/^application\/json/);
     });
 
+    it("passes ETag and If-None-Match through the gateway: 304 with no body until the secret changes", async () => {
+      const post = (path: string, body: unknown) =>
+        call(path, admin(), { method: "POST", body: JSON.stringify(body) });
+      expect((await post("/v1/environments", { id: "env_etag", name: "etag" })).status).toBe(201);
+      expect(
+        (await post("/v1/secrets", { name: "TAGGED", value: "one", environmentId: "env_etag" })).status,
+      ).toBe(201);
+      const path = "/v1/secrets?environmentId=env_etag&name=TAGGED";
+      const first = await call(path, admin());
+      expect(first.status).toBe(200);
+      const tag = first.headers.get("etag");
+      expect(tag).toMatch(/^"[A-Za-z0-9_-]{20,}"$/);
+      const unchanged = await call(path, admin(), { headers: { "if-none-match": tag ?? "" } });
+      expect(unchanged.status).toBe(304);
+      expect(await unchanged.text()).toBe("");
+      expect(
+        (await post("/v1/secrets", { name: "TAGGED", value: "two", environmentId: "env_etag" })).status,
+      ).toBe(200);
+      const changed = await call(path, admin(), { headers: { "if-none-match": tag ?? "" } });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get("etag")).not.toBe(tag);
+      expect((await changed.json()).data[0].value).toBe("two");
+    });
+
     it("keeps accepting a revoked token until the authorizer cache TTL ends, then answers 401 (measured)", async () => {
       const made = await (
         await call("/v1/tokens", admin(), {
