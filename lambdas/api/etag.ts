@@ -14,7 +14,13 @@ import type { Scope } from "../core/types.ts";
  */
 export function secretsEtag(
   lookup: Lookup,
-  request: { scope: Scope; name?: string | undefined; reveal: boolean },
+  request: {
+    scope: Scope;
+    name?: string | undefined;
+    reveal: boolean;
+    /** The writer's token name as this caller will see it (null where the caller may not know it). */
+    writerName?: (stored: Lookup["entries"][number]["stored"]) => string | null | undefined;
+  },
 ) {
   // One string, one hash update: per-field updates cost ~3 ms on a 1,000-secret page.
   const parts: Array<string | number | boolean | undefined> = [
@@ -28,6 +34,7 @@ export function secretsEtag(
   for (const { stored: s, inherited, overridden } of lookup.entries) {
     parts.push(s.id, s.name, s.environmentId, s.spaceId, s.version, inherited, overridden);
     parts.push(s.createdAt, s.updatedAt, s.updatedBy, request.reveal ? s.envelope.tag : "");
+    parts.push(request.writerName?.(s) ?? "\u0001");
   }
   // NUL never occurs in ids, names or timestamps, so fields cannot run into each other.
   const hash = createHash("sha256").update(parts.map((p) => p ?? "").join("\u0000"));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { AuditEvent } from "../../../lambdas/api/schemas.ts";
+import type { AuditEvent } from "../../sdk/api-types.ts";
 import { type Cli, wholeNumber } from "../cli.ts";
 import { shortTime, table } from "../table.ts";
 

@@ -97,7 +97,12 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const reveal = canReadValues(p) && q.reveal !== "false";
       // Metadata first: a matching If-None-Match is answered before anything is decrypted or audited.
       const lookup = await services.secrets.lookup(scope, q);
-      const etag = secretsEtag(lookup, { scope, name: q.name, reveal });
+      const etag = secretsEtag(lookup, {
+        scope,
+        name: q.name,
+        reveal,
+        writerName: (s) => (mayKnowWriter(p, scopeOf(s)) ? s.updatedByName : null),
+      });
       if (ifNoneMatchHits(c.req.valid("header")["if-none-match"], etag)) {
         // A 304 repeats the caching headers the 200 would carry (RFC 9110 §15.4.5).
         return c.body(null, 304, { ETag: etag, "Cache-Control": "no-store" });

@@ -17,8 +17,14 @@ describe("conditional reads of GET /v1/secrets", () => {
     dynamoCommands
       .filter(
         (c) =>
-          ["GetItemCommand", "BatchGetItemCommand", "QueryCommand"].includes(c.command) &&
-          !c.input.includes("TOKEN#"),
+          [
+            "GetItemCommand",
+            "BatchGetItemCommand",
+            "QueryCommand",
+            "GetCommand",
+            "BatchGetCommand",
+            "QueryCommand",
+          ].includes(c.command) && !c.input.includes("TOKEN#"),
       )
       .map((c) => c.command);
 
@@ -61,6 +67,14 @@ describe("conditional reads of GET /v1/secrets", () => {
     operator = await token("operator");
     await set("API_KEY", "first-value");
     // Every DynamoDB command the server sends, to compare what a 304 costs with what a 200 costs.
+    // The store sends through the lean client (lambdas/store/lean-dynamo.ts); anything it hands to the SDK
+    // shows up in the raw client's middleware as well, the same way for a 200 and a 304.
+    const lean = server.dynamo.lean;
+    const leanSend = lean.send;
+    lean.send = ((command: { constructor: { name: string }; input: unknown }) => {
+      dynamoCommands.push({ command: command.constructor.name, input: JSON.stringify(command.input) });
+      return (leanSend as (c: unknown) => Promise<unknown>)(command);
+    }) as typeof lean.send;
     server.dynamo.raw.middlewareStack.add(
       (next, context) => (args) => {
         dynamoCommands.push({ command: String(context.commandName), input: JSON.stringify(args.input) });
@@ -197,11 +211,16 @@ describe("conditional reads of GET /v1/secrets", () => {
     expect((await get(one, agent, after.one)).status).toBe(304);
   });
 
-  it("agents and admins seeing the same body share a tag; views without values never share one with values", async () => {
+  it("a tag follows what the caller sees: writer names and values are part of the view", async () => {
     const agentRead = await get(list, agent);
     const adminRead = await get(list, admin);
-    expect(adminRead.body).toEqual(agentRead.body);
-    expect(adminRead.headers.get("etag")).toBe(agentRead.headers.get("etag"));
+    // The admin also sees the writer's token name (agents never do): different bodies, different tags.
+    expect(adminRead.body.data[0].updatedByName).toBe("bootstrap admin");
+    expect(agentRead.body.data[0].updatedByName).toBeNull();
+    expect({ ...adminRead.body.data[0], updatedByName: null }).toEqual(agentRead.body.data[0]);
+    expect(adminRead.headers.get("etag")).not.toBe(agentRead.headers.get("etag"));
+    expect((await get(list, agent, adminRead.headers.get("etag") as string)).status).toBe(200);
+    expect((await get(list, agent, agentRead.headers.get("etag") as string)).status).toBe(304);
 
     const operatorRead = await get(list, operator);
     expect(operatorRead.body.data[0].value).toBeUndefined();
