@@ -55,6 +55,10 @@ describe("security: fail-closed reveal audit and lost responses (real server, re
     t = await localTarget("faults-round2");
     const raw = t.local?.dynamo.raw;
     if (!raw) throw new Error("needs the local server");
+    // Faults go into the SDK client's middleware: route the store's lean client (lambdas/store/lean-dynamo.ts)
+    // through the full SDK stack of the same client for this suite.
+    const dynamo = t.local?.dynamo;
+    if (dynamo) dynamo.lean.send = dynamo.doc.send.bind(dynamo.doc);
     faults = injectDynamoFaults(raw);
     lossy = loseResponses(raw);
     await t.call("POST", "/v1/environments", { token: t.adminToken, body: { id: "f2", name: "f2" } });
