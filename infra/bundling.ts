@@ -5,9 +5,13 @@ import type { BuildOptions } from "esbuild";
 /** The repository root: NodejsFunction entries and the lock file live under it. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..");
 
-/** The Lambda entry points, bundled one per function. */
+/**
+ * The Lambda entry points, bundled one per function: `api` is the whole app (the writer function), `reader`
+ * every GET route without zod (the reader function, the agent hot path).
+ */
 export const ENTRIES = {
   api: resolve(PROJECT_ROOT, "lambdas/handlers/api.ts"),
+  reader: resolve(PROJECT_ROOT, "lambdas/handlers/reader.ts"),
   authorizer: resolve(PROJECT_ROOT, "lambdas/handlers/authorizer.ts"),
 } as const;
 

@@ -49,7 +49,8 @@ export class Functions extends Construct {
     const kmsContext = KEY_USE_CONDITION;
     const tokenItems = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${TOKEN_PREFIX}*`] } };
 
-    this.reader = this.apiFunction("Reader", props, [
+    // The reader's bundle is every GET route without zod (handlers/reader.ts): the agent hot path's cold start.
+    this.reader = this.apiFunction("Reader", ENTRIES.reader, props, [
       new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
       // A revealed value is audited before it leaves: the reader may append audit events and nothing else.
       new iam.PolicyStatement({
@@ -61,6 +62,7 @@ export class Functions extends Construct {
     ]);
     this.writer = this.apiFunction(
       "Writer",
+      ENTRIES.api,
       props,
       [
         new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
@@ -106,12 +108,13 @@ export class Functions extends Construct {
 
   private apiFunction(
     id: string,
+    entry: string,
     props: FunctionsProps,
     statements: iam.PolicyStatement[],
     environment: Record<string, string> = {},
   ): NodejsFunction {
     return this.createFunction(id, props, {
-      entry: ENTRIES.api,
+      entry,
       description: `scoped-secrets: API (${id.toLowerCase()} routes)`,
       memorySize: 512,
       timeout: Duration.seconds(10),

@@ -1,11 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
-import { AppError } from "../core/errors.ts";
-import { LIMITS } from "../core/schemas.ts";
 import type { App, AppDeps, AppEnv } from "./context.ts";
-import { errorResponse, payloadTooLarge, STATUS, toAppError } from "./http-errors.ts";
+import { health, installFallbacks, installMiddleware } from "./middleware.ts";
 import { json, openRoute } from "./route-helpers.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { environmentRoutes } from "./routes/environments.ts";
@@ -16,16 +11,8 @@ import { whoamiRoutes } from "./routes/whoami.ts";
 import { HealthSchema } from "./schemas.ts";
 import { defaultHook } from "./validation.ts";
 
-/** The matched route as an OpenAPI-style pattern (/v1/secrets/{secretId}): ids never reach log lines. */
-const routeLabel = (routePath: string) =>
-  routePath === "/*" || routePath === "*" || routePath === "/v1/*"
-    ? "(unmatched)"
-    : routePath.replace(/:(\w+)/g, "{$1}");
-
 /** Paths that need no token. Everything else under /v1 is authorized before its handler runs. */
 export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json"]);
-const WRITE_METHODS = new Set(["POST", "PUT", "PATCH"]);
-const BODILESS = new Set(["GET", "HEAD"]);
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -45,65 +32,7 @@ export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    // randomUUID draws from a pooled entropy buffer; a ULID here cost 16 crypto calls per request.
-    c.set("requestId", c.env?.event?.requestContext?.requestId ?? randomUUID());
-    c.header("x-request-id", c.get("requestId"));
-    try {
-      await next();
-    } finally {
-      deps.log?.({
-        requestId: c.get("requestId"),
-        method: c.req.method,
-        route: routeLabel(c.req.routePath),
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        tokenId: c.var.principal?.tokenId,
-      });
-    }
-  });
-  if (deps.corsOrigin) {
-    app.use(
-      "/v1/*",
-      cors({
-        origin: deps.corsOrigin,
-        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        exposeHeaders: ["ETag"],
-        allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-        maxAge: 600,
-      }),
-    );
-  }
-
-  app.use("/v1/*", async (c, next) => {
-    if (WRITE_METHODS.has(c.req.method)) {
-      const type = c.req.header("content-type") ?? "";
-      if (!/^application\/json\b/i.test(type.trim())) {
-        throw new AppError(
-          "unsupported_media_type",
-          "send the body as JSON with Content-Type: application/json",
-          {
-            key: "Content-Type",
-          },
-        );
-      }
-    }
-    await next();
-  });
-  const limitBody = bodyLimit({
-    maxSize: LIMITS.bodyMaxBytes,
-    onError: (c) => errorResponse(c, payloadTooLarge()),
-  });
-  // GET and HEAD bodies are never read; asking for one makes the node adapter build a full Request per call.
-  app.use("/v1/*", (c, next) => (BODILESS.has(c.req.method) ? next() : limitBody(c, next)));
-  app.use("/v1/*", async (c, next) => {
-    if (OPEN_PATHS.has(c.req.path)) return next();
-    // Anything behind a token may carry a value or a token: no browser, proxy or CDN may keep a copy.
-    c.header("Cache-Control", "no-store");
-    c.set("principal", await deps.principalOf(c));
-    await next();
-  });
+  installMiddleware(app, deps, OPEN_PATHS);
 
   app.openapi(
     openRoute({
@@ -113,7 +42,7 @@ export function createApp(deps: AppDeps): App {
       summary: "Liveness; needs no token",
       responses: { 200: json(HealthSchema, "Healthy") },
     }),
-    (c) => c.json({ ok: true as const, version: deps.version }, 200),
+    (c) => c.json(health(deps), 200),
   );
 
   environmentRoutes(app, deps);
@@ -134,18 +63,6 @@ export function createApp(deps: AppDeps): App {
     responses: { 200: { description: "OpenAPI 3.1 document" } },
   });
 
-  app.notFound((c) =>
-    errorResponse(
-      c,
-      new AppError("not_found", `no route ${c.req.method} ${c.req.path}; see /v1/openapi.json for the API`, {
-        key: "path",
-      }),
-    ),
-  );
-  app.onError((e, c) => {
-    const error = toAppError(e);
-    if (STATUS[error.code] >= 500) deps.logError?.(c.get("requestId"), e);
-    return errorResponse(c, error);
-  });
+  installFallbacks(app, deps);
   return app;
 }

@@ -35,6 +35,20 @@ export function routeTable(app: App): RouteEntry[] {
  * into API Gateway routes.
  */
 export function describeRoutes(): RouteEntry[] {
-  const inert = () => Promise.reject(new Error("describeRoutes() builds the app for its routes only"));
-  return routeTable(createApp({ services: {} as Services, principalOf: inert, version: "0.0.0" }));
+  return routeTable(inertApp());
+}
+
+/**
+ * The body of `GET /v1/openapi.json` as the full app serves it: what scripts/build-openapi.ts stores in
+ * api/openapi.json for the reader function, which serves it without zod.
+ */
+export async function servedOpenApiDocument(): Promise<string> {
+  const res = await inertApp().request("/v1/openapi.json");
+  if (res.status !== 200) throw new Error(`GET /v1/openapi.json answered ${res.status}`);
+  return res.text();
+}
+
+function inertApp(): App {
+  const inert = () => Promise.reject(new Error("this app is built for its routes and document only"));
+  return createApp({ services: {} as Services, principalOf: inert, version: "0.0.0" });
 }

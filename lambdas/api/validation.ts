@@ -1,13 +1,21 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
+// Type-only imports above: the reader's zod-free bundle uses validationError too.
 import { AppError } from "../core/errors.ts";
 import { errorResponse } from "./http-errors.ts";
 
+/** One schema problem: zod's issue shape, or the same shape from the reader's zod-free checks (api/reads/checks.ts). */
+export interface ValidationIssue {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+}
+
 /** Turns schema failures into our error body: one entry per problem, keyed by the field. */
-export function validationError(error: ZodError, target: string): AppError {
+export function validationError(error: { issues: readonly ValidationIssue[] }, target: string): AppError {
   const details = error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
-      const keys = (issue as { keys: string[] }).keys;
+      const keys = (issue as unknown as { keys: string[] }).keys;
       return {
         key: keys.join(","),
         message: `unknown field ${keys.map((k) => `"${k}"`).join(", ")}; remove it`,

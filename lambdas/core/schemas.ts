@@ -1,15 +1,9 @@
 import { z } from "zod";
 
-/** Limits from DESIGN §3. Shared by the API, the OpenAPI document, the SDK, the CLI and the UI. */
-export const LIMITS = {
-  nameMaxLength: 256,
-  valueMaxBytes: 64 * 1024,
-  bodyMaxBytes: 128 * 1024,
-  idMaxLength: 64,
-} as const;
+import { LIMITS, SCOPE_ID_PATTERN, SECRET_NAME_PATTERN } from "./limits.ts";
 
-export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
-export const SCOPE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Limits from DESIGN §3 (core/limits.ts). Shared by the API, the OpenAPI document, the SDK, the CLI and the UI. */
+export { LIMITS, SCOPE_ID_PATTERN, SECRET_NAME_PATTERN } from "./limits.ts";
 
 export const secretNameSchema = z.string({ error: "name must be a string" }).regex(SECRET_NAME_PATTERN, {
   error:

@@ -2,7 +2,7 @@ import { environmentNotFound } from "./access.ts";
 import { newId } from "./ids.ts";
 import type { Clock, PageRequest, ScopeStore } from "./ports.ts";
 import { systemClock } from "./ports.ts";
-import { displayNameSchema, environmentIdSchema, spaceIdSchema } from "./schemas.ts";
+import { displayNameSchema, environmentIdSchema, spaceIdSchema } from "./field-checks.ts";
 import type { Environment, Page, Space } from "./types.ts";
 import { parse } from "./validate.ts";
 

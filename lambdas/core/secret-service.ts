@@ -11,7 +11,7 @@ import {
   type Store,
   systemClock,
 } from "./ports.ts";
-import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./schemas.ts";
+import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./field-checks.ts";
 import type { Page, Scope, SecretView, StoredSecret, VersionView } from "./types.ts";
 import { parse } from "./validate.ts";
 

@@ -1,23 +1,11 @@
-import type { Context } from "aws-lambda";
-import { handle } from "hono/aws-lambda";
 import { composeApi } from "./compose.ts";
+import { lambdaHttpHandler } from "./lambda-http.ts";
 
 // Composed once per cold start (top-level await in the ESM bundle); warm invocations reuse clients and caches.
 const runtime = await composeApi(process.env);
-const serve = handle(runtime.app);
-type Event = Parameters<typeof serve>[0];
 
 /**
- * The API function: every v1 route, behind the API Gateway authorizer. API Gateway passes a body on any
- * method; a GET or HEAD body is dropped here, as the local server ignores it, because the web Request Hono
- * builds cannot carry one and its adapter would answer a bare text/plain 400 (found by the fuzz suite on the
- * cloud path).
+ * The writer function: every v1 route (the stack sends it every route but GET), behind the API Gateway
+ * authorizer, validated with zod. The GET routes run in the reader function (handlers/reader.ts).
  */
-export const handler = (event: Event, context?: Context) => {
-  const method = (event as { requestContext?: { http?: { method?: string } } }).requestContext?.http?.method;
-  const bodiless = method === "GET" || method === "HEAD";
-  return serve(
-    bodiless ? ({ ...event, body: null, isBase64Encoded: false } as unknown as Event) : event,
-    context,
-  );
-};
+export const handler = lambdaHttpHandler(runtime.app);

@@ -1,7 +1,6 @@
-import { z } from "zod";
 import { AppError } from "../core/errors.ts";
+import { SCOPE_ID_PATTERN } from "../core/limits.ts";
 import type { Principal } from "../core/principal.ts";
-import { environmentIdSchema, spaceIdSchema } from "../core/schemas.ts";
 import type { Role } from "../core/types.ts";
 
 const ROLES = ["admin", "operator", "agent"] as const satisfies readonly Role[];
@@ -13,23 +12,39 @@ const ROLES = ["admin", "operator", "agent"] as const satisfies readonly Role[];
  */
 export const UNBOUND = "-";
 
-// "" is read as UNBOUND too: an answer the previous authorizer version cached may still carry it.
-const bound = <T extends z.ZodType<string>>(id: T) =>
-  z.union([z.literal(UNBOUND), z.literal("").transform(() => UNBOUND), id]);
-
 /**
  * What the authorizer hands API Gateway for the API function (`requestContext.authorizer.lambda`): flat,
- * non-empty strings only, which API Gateway passes through as given.
+ * non-empty strings only, which API Gateway passes through as given. Checked by hand, not with zod: this
+ * file is in both functions' bundles, and zod would be a third of the authorizer's
+ * (test/unit/authorizer-context.test.ts holds the zod schema it replaced and compares the two).
  */
-export const AuthorizerContextSchema = z.object({
-  tokenId: z.string().min(1),
-  role: z.enum(ROLES),
-  environmentId: bound(environmentIdSchema),
-  spaceId: bound(spaceIdSchema),
-  name: z.string().min(1),
-});
+export type AuthorizerContext = {
+  tokenId: string;
+  role: Role;
+  /** A scope id, or UNBOUND. */
+  environmentId: string;
+  spaceId: string;
+  name: string;
+};
 
-export type AuthorizerContext = z.infer<typeof AuthorizerContextSchema>;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+// "" is read as UNBOUND too: an answer the previous authorizer version cached may still carry it.
+const bound = (v: unknown): string | undefined =>
+  v === UNBOUND || v === "" ? UNBOUND : typeof v === "string" && SCOPE_ID_PATTERN.test(v) ? v : undefined;
+
+/** The context as the API function accepts it, or undefined for anything else. */
+export function parseAuthorizerContext(raw: unknown): AuthorizerContext | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { tokenId, role, name } = raw;
+  const environmentId = bound(raw.environmentId);
+  const spaceId = bound(raw.spaceId);
+  if (!nonEmpty(tokenId) || !nonEmpty(name) || !ROLES.includes(role as Role)) return undefined;
+  if (environmentId === undefined || spaceId === undefined) return undefined;
+  return { tokenId, role: role as Role, environmentId, spaceId, name };
+}
 
 /** Why a token did not authenticate, as a code: the only thing about a failed token that is ever logged. */
 export const DENY_REASONS = ["no_bearer", "malformed", "unknown_revoked_or_expired"] as const;
@@ -40,8 +55,16 @@ export type DenyReason = (typeof DENY_REASONS)[number];
  * 403 `{"message":"Forbidden"}`; passing the denial through lets the API function answer DESIGN §3's
  * 401 with our error body instead, before any route runs.
  */
-export const DeniedContextSchema = z.object({ denied: z.enum(DENY_REASONS) });
-export type DeniedContext = z.infer<typeof DeniedContextSchema>;
+export interface DeniedContext {
+  denied: DenyReason;
+}
+
+/** The denial passed through, or undefined when raw is not one. */
+export function parseDeniedContext(raw: unknown): DeniedContext | undefined {
+  return isRecord(raw) && DENY_REASONS.includes(raw.denied as DenyReason)
+    ? { denied: raw.denied as DenyReason }
+    : undefined;
+}
 
 const DENY_MESSAGES: Record<DenyReason, string> = {
   no_bearer: "send Authorization: Bearer <token>",
@@ -66,13 +89,10 @@ export function toAuthorizerContext(p: Principal): AuthorizerContext {
  * route was deployed without the authorizer.
  */
 export function principalFromAuthorizer(raw: unknown): Principal {
-  const denied = DeniedContextSchema.safeParse(raw);
-  if (denied.success)
-    throw new AppError("unauthorized", DENY_MESSAGES[denied.data.denied], { key: "Authorization" });
-  const parsed = AuthorizerContextSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
-  const c = parsed.data;
+  const denied = parseDeniedContext(raw);
+  if (denied) throw new AppError("unauthorized", DENY_MESSAGES[denied.denied], { key: "Authorization" });
+  const c = parseAuthorizerContext(raw);
+  if (!c) throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
   const environmentId = c.environmentId === UNBOUND ? undefined : c.environmentId;
   const spaceId = c.spaceId === UNBOUND ? undefined : c.spaceId;
   // An admin is bound to nothing; an operator or agent always to an environment.

@@ -3,6 +3,7 @@ import { ADMIN, environmentNotFound, inEnvironment, requireRole } from "../../co
 import { environmentIdSchema } from "../../core/schemas.ts";
 import { auditChange, envTarget } from "../audit-helpers.ts";
 import type { App, AppDeps } from "../context.ts";
+import { scopeReads } from "../reads/scopes.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
   CreateEnvironmentBody,
@@ -19,6 +20,7 @@ const tags = ["environments"];
 
 export function environmentRoutes(app: App, deps: AppDeps) {
   const { services } = deps;
+  const reads = scopeReads(deps);
   app.openapi(
     apiRoute({
       method: "post",
@@ -47,17 +49,7 @@ export function environmentRoutes(app: App, deps: AppDeps) {
       request: { query: PageQuery },
       responses: { 200: json(list(EnvironmentSchema), "Environments") },
     }),
-    async (c) => {
-      const p = c.get("principal");
-      if (p.role === "admin") {
-        const page = await services.scopes.listEnvironments(c.req.valid("query"));
-        return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
-      }
-      const own = p.environmentId
-        ? await services.scopes.getEnvironment(p.environmentId).catch(() => undefined)
-        : undefined;
-      return c.json({ data: own ? [own] : [] }, 200);
-    },
+    (c) => reads.listEnvironments(c, c.req.valid("query")),
   );
 
   app.openapi(
@@ -69,11 +61,7 @@ export function environmentRoutes(app: App, deps: AppDeps) {
       request: { params: EnvParam },
       responses: { 200: json(data(EnvironmentSchema), "The environment") },
     }),
-    async (c) => {
-      const { environmentId } = c.req.valid("param");
-      if (!inEnvironment(c.get("principal"), environmentId)) throw environmentNotFound(environmentId);
-      return c.json({ data: await services.scopes.getEnvironment(environmentId) }, 200);
-    },
+    (c) => reads.getEnvironment(c, c.req.valid("param").environmentId),
   );
 
   app.openapi(

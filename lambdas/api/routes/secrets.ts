@@ -1,20 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import {
-  inScope,
-  MANAGERS,
-  mayKnowWriter,
-  requireRole,
-  requireScope,
-  secretNotFound,
-} from "../../core/access.ts";
+import { MANAGERS, requireRole, requireScope } from "../../core/access.ts";
 import { invalid } from "../../core/errors.ts";
-import type { Principal } from "../../core/principal.ts";
-import { canReadValues } from "../../core/principal.ts";
-import { scopeOf } from "../../core/secret-service.ts";
-import type { Scope, SecretView, StoredSecret } from "../../core/types.ts";
-import { auditChange, auditReveal, scopeTarget } from "../audit-helpers.ts";
-import type { App, AppContext, AppDeps } from "../context.ts";
-import { ifNoneMatchHits, secretsEtag } from "../etag.ts";
+import type { Scope } from "../../core/types.ts";
+import { auditChange, scopeTarget } from "../audit-helpers.ts";
+import type { App, AppDeps } from "../context.ts";
+import { named, secretReads } from "../reads/secrets.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
   DeletedSchema,
@@ -54,21 +44,10 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-/** Drops the writer's token name where the caller may not learn it (core/access.ts#mayKnowWriter). */
-function named(p: Principal, s: SecretView): SecretView {
-  if (s.updatedByName === null) return s;
-  const scope = { environmentId: s.environmentId, spaceId: s.spaceId ?? undefined };
-  return mayKnowWriter(p, scope) ? s : { ...s, updatedByName: null };
-}
-
 export function secretRoutes(app: App, deps: AppDeps) {
   const { services } = deps;
-  /** The stored secret if the caller may see its scope; the same 404 for missing and out-of-scope. */
-  async function visibleSecret(c: AppContext, secretId: string): Promise<StoredSecret> {
-    const stored = await services.secrets.requireById(secretId);
-    if (!inScope(c.get("principal"), scopeOf(stored))) throw secretNotFound(secretId);
-    return stored;
-  }
+  const reads = secretReads(deps);
+  const { visibleSecret } = reads;
 
   app.openapi(
     apiRoute({
@@ -87,40 +66,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
         },
       },
     }),
-    async (c) => {
-      const q = c.req.valid("query");
-      const p = c.get("principal");
-      const scope: Scope = q.spaceId
-        ? { environmentId: q.environmentId, spaceId: q.spaceId }
-        : { environmentId: q.environmentId };
-      requireScope(p, scope);
-      const reveal = canReadValues(p) && q.reveal !== "false";
-      // Metadata first: a matching If-None-Match is answered before anything is decrypted or audited.
-      const lookup = await services.secrets.lookup(scope, q);
-      const etag = secretsEtag(lookup, {
-        scope,
-        name: q.name,
-        reveal,
-        writerName: (s) => (mayKnowWriter(p, scopeOf(s)) ? s.updatedByName : null),
-      });
-      if (ifNoneMatchHits(c.req.valid("header")["if-none-match"], etag)) {
-        // A 304 repeats the caching headers the 200 would carry (RFC 9110 §15.4.5).
-        return c.body(null, 304, { ETag: etag, "Cache-Control": "no-store" });
-      }
-      const page = await services.secrets.open(lookup, { reveal });
-      // The tag goes on the 200 only: an error after this point must not carry it.
-      if (q.name !== undefined) {
-        const secret = page.items[0] as SecretView;
-        if (reveal) await auditReveal(c, services, scopeTarget(secret));
-        return c.json({ data: [named(p, secret)] }, 200, { ETag: etag });
-      }
-      if (reveal && page.items.length) {
-        const target = { type: "scope", id: scope.spaceId ?? scope.environmentId, ...scope };
-        await auditReveal(c, services, target, `${page.items.length} values`);
-      }
-      const items = page.items.map((s) => named(p, s));
-      return c.json({ data: items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200, { ETag: etag });
-    },
+    (c) => reads.list(c, c.req.valid("query"), c.req.valid("header")),
   );
 
   app.openapi(
@@ -174,15 +120,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       request: { params: SecretParam, query: RevealQuery },
       responses: { 200: json(data(SecretSchema), "The secret") },
     }),
-    async (c) => {
-      const { secretId } = c.req.valid("param");
-      const p = c.get("principal");
-      const stored = await visibleSecret(c, secretId);
-      const reveal = canReadValues(p) && c.req.valid("query").reveal !== "false";
-      const secret = await services.secrets.get(stored.id, { reveal });
-      if (reveal) await auditReveal(c, services, scopeTarget(secret));
-      return c.json({ data: named(p, secret) }, 200);
-    },
+    (c) => reads.get(c, c.req.valid("param").secretId, c.req.valid("query")),
   );
 
   app.openapi(
@@ -220,12 +158,7 @@ export function secretRoutes(app: App, deps: AppDeps) {
       request: { params: SecretParam, query: PageQuery },
       responses: { 200: json(list(VersionSchema), "Versions") },
     }),
-    async (c) => {
-      const stored = await visibleSecret(c, c.req.valid("param").secretId);
-      requireRole(c.get("principal"), MANAGERS, "read secret history");
-      const page = await services.secrets.listVersions(stored.id, c.req.valid("query"));
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
-    },
+    (c) => reads.versions(c, c.req.valid("param").secretId, c.req.valid("query")),
   );
 
   app.openapi(

@@ -1,18 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import {
-  environmentNotFound,
-  inEnvironment,
-  inScope,
-  MANAGERS,
-  requireRole,
-  requireScope,
-  spaceNotFound,
-} from "../../core/access.ts";
-import { invalid } from "../../core/errors.ts";
+import { MANAGERS, requireRole, requireScope } from "../../core/access.ts";
 import { spaceIdSchema } from "../../core/schemas.ts";
-import type { Space } from "../../core/types.ts";
 import { auditChange, spaceTarget } from "../audit-helpers.ts";
-import type { App, AppContext, AppDeps } from "../context.ts";
+import type { App, AppDeps } from "../context.ts";
+import { scopeReads } from "../reads/scopes.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import {
   CreateSpaceBody,
@@ -29,20 +20,8 @@ const tags = ["spaces"];
 
 export function spaceRoutes(app: App, deps: AppDeps) {
   const { services } = deps;
-  /**
-   * The space if the caller may see it; the same 404, after the same work, for missing and out-of-scope:
-   * a space-bound token reads nothing for another id, an environment-bound one reads its environment's
-   * item only (one keyed read either way), and only an admin looks the id up across environments.
-   */
-  async function visibleSpace(c: AppContext, spaceId: string): Promise<Space> {
-    const p = c.get("principal");
-    let space: Space | undefined;
-    if (p.role === "admin") space = await services.scopes.getSpace(spaceId);
-    else if (p.environmentId && (!p.spaceId || p.spaceId === spaceId))
-      space = await services.scopes.getSpaceIn(p.environmentId, spaceId);
-    if (!space || !inScope(p, { environmentId: space.environmentId, spaceId })) throw spaceNotFound(spaceId);
-    return space;
-  }
+  const reads = scopeReads(deps);
+  const { visibleSpace } = reads;
 
   app.openapi(
     apiRoute({
@@ -77,21 +56,7 @@ export function spaceRoutes(app: App, deps: AppDeps) {
       request: { query: ListSpacesQuery },
       responses: { 200: json(list(SpaceSchema), "Spaces") },
     }),
-    async (c) => {
-      const query = c.req.valid("query");
-      const p = c.get("principal");
-      const environmentId = query.environmentId ?? p.environmentId;
-      if (!environmentId)
-        throw invalid("environmentId", "environmentId is required: /v1/spaces?environmentId=<id>");
-      if (!inEnvironment(p, environmentId)) throw environmentNotFound(environmentId);
-      if (p.role !== "admin" && p.spaceId) {
-        const own = await services.scopes.getSpace(p.spaceId);
-        return c.json({ data: own && own.environmentId === environmentId ? [own] : [] }, 200);
-      }
-      await services.scopes.getEnvironment(environmentId);
-      const page = await services.scopes.listSpaces(environmentId, query);
-      return c.json({ data: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
-    },
+    (c) => reads.listSpaces(c, c.req.valid("query")),
   );
 
   app.openapi(
@@ -103,11 +68,7 @@ export function spaceRoutes(app: App, deps: AppDeps) {
       request: { params: SpaceParam },
       responses: { 200: json(data(SpaceSchema), "The space") },
     }),
-    async (c) => {
-      const space = await visibleSpace(c, c.req.valid("param").spaceId);
-      requireRole(c.get("principal"), MANAGERS, "read space details");
-      return c.json({ data: space }, 200);
-    },
+    (c) => reads.getSpace(c, c.req.valid("param").spaceId),
   );
 
   app.openapi(

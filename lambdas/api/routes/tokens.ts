@@ -1,30 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { ADMIN, requireRole } from "../../core/access.ts";
-import type { TokenRecord } from "../../core/types.ts";
 import { auditChange, tokenTarget } from "../audit-helpers.ts";
 import type { App, AppDeps } from "../context.ts";
+import { adminReads, tokenView } from "../reads/admin.ts";
 import { apiRoute, json, jsonBody } from "../route-helpers.ts";
 import { CreatedTokenSchema, CreateTokenBody, data, list, PageQuery, TokenSchema } from "../schemas.ts";
 
 const TokenParam = z.object({ tokenId: z.string().min(1).max(128) });
 const tags = ["tokens"];
 
-/** The public view of a token: never the token string or its hash. */
-export const tokenView = (t: TokenRecord) => ({
-  id: t.id,
-  name: t.name,
-  role: t.role,
-  environmentId: t.environmentId ?? null,
-  spaceId: t.spaceId ?? null,
-  expiresAt: t.expiresAt ?? null,
-  createdAt: t.createdAt,
-  createdBy: t.createdBy,
-  lastUsedAt: t.lastUsedAt ?? null,
-  revokedAt: t.revokedAt ?? null,
-});
+/** The public view of a token (reads/admin.ts). */
+export { tokenView };
 
 export function tokenRoutes(app: App, deps: AppDeps) {
   const { services } = deps;
+  const reads = adminReads(deps);
   app.openapi(
     apiRoute({
       method: "post",
@@ -56,14 +46,7 @@ export function tokenRoutes(app: App, deps: AppDeps) {
       request: { query: PageQuery },
       responses: { 200: json(list(TokenSchema), "Tokens") },
     }),
-    async (c) => {
-      requireRole(c.get("principal"), ADMIN, "manage tokens");
-      const page = await services.tokens.list(c.req.valid("query"));
-      return c.json(
-        { data: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) },
-        200,
-      );
-    },
+    (c) => reads.listTokens(c, c.req.valid("query")),
   );
 
   app.openapi(

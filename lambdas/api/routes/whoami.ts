@@ -1,4 +1,5 @@
 import type { App } from "../context.ts";
+import { whoami } from "../reads/admin.ts";
 import { apiRoute, json } from "../route-helpers.ts";
 import { data, WhoAmISchema } from "../schemas.ts";
 
@@ -12,20 +13,6 @@ export function whoamiRoutes(app: App) {
       summary: "The calling token's id, name, role and scope (every role)",
       responses: { 200: json(data(WhoAmISchema), "The caller") },
     }),
-    (c) => {
-      const p = c.get("principal");
-      return c.json(
-        {
-          data: {
-            tokenId: p.tokenId,
-            name: p.name,
-            role: p.role,
-            environmentId: p.environmentId ?? null,
-            spaceId: p.spaceId ?? null,
-          },
-        },
-        200,
-      );
-    },
+    whoami,
   );
 }

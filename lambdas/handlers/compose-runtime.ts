@@ -1,0 +1,97 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { KMSClient } from "@aws-sdk/client-kms";
+import type { Hono } from "hono";
+import pkg from "../../package.json" with { type: "json" };
+import type { AppDeps, AppEnv, Services } from "../api/context.ts";
+import { createServices } from "../api/services.ts";
+import type { ChangeEvents } from "../core/ports.ts";
+import { DataKeyCache } from "../crypto/data-key-cache.ts";
+import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
+import type { Keyring } from "../crypto/keyring.ts";
+import { KmsKeyring } from "../crypto/kms-keyring.ts";
+import { LocalKeyring } from "../crypto/local-keyring.ts";
+import type { PublishFailure } from "../events/eventbridge-events.ts";
+import { createDynamoStore } from "../store/dynamo-store.ts";
+import { KNOWN_SCOPE_TTL_MS } from "../store/known-scopes.ts";
+import { principalFromAuthorizer } from "./authorizer-context.ts";
+import { dynamoClientsFor, readApiEnv } from "./env.ts";
+import {
+  apiTelemetry,
+  changeEventFailureReporter,
+  createLogger,
+  createMetrics,
+  errorSummary,
+  keyMetricsRecorder,
+} from "./telemetry.ts";
+
+/** Everything the API function holds for its lifetime; built once per cold start. */
+export interface ApiRuntime {
+  app: Hono<AppEnv>;
+  services: Services;
+  keyring: Keyring;
+  cache: DataKeyCache;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Optional replacements for tests; the Lambda entry passes none. */
+export interface ComposeOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+/** Builds the HTTP app over the composed dependencies: the full app (writer) or the reader's. */
+export type MakeApp = (deps: AppDeps) => Hono<AppEnv>;
+
+/** Loads the change-event publisher: the writer's entry passes one, the reader's none (it never writes). */
+export type LoadChangeEvents = (
+  busName: string,
+  region: string | undefined,
+  onFailure: (failure: PublishFailure) => void,
+) => Promise<ChangeEvents>;
+
+/**
+ * Composes an API function from the environment: TABLE_NAME and KEY_ARN (KMS) in the cloud, and
+ * EVENT_BUS_NAME on the writer for change events;
+ * LOCAL_MASTER_KEY_FILE (LocalKeyring) and DYNAMODB_ENDPOINT for tests and local runs. The caller is whoever
+ * the API Gateway authorizer says it is.
+ */
+export async function composeRuntime(
+  makeApp: MakeApp,
+  environment: Record<string, string | undefined>,
+  options: ComposeOptions = {},
+  loadChangeEvents?: LoadChangeEvents,
+): Promise<ApiRuntime> {
+  const env = readApiEnv(environment);
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? createMetrics();
+  const keyring: Keyring = env.LOCAL_MASTER_KEY_FILE
+    ? await LocalKeyring.open(env.LOCAL_MASTER_KEY_FILE, { create: false })
+    : new KmsKeyring(new KMSClient(env.AWS_REGION ? { region: env.AWS_REGION } : {}), env.KEY_ARN ?? "");
+  const cache = new DataKeyCache();
+  const { lean } = dynamoClientsFor(env);
+  // A scope deleted by another instance reads as existing here for at most KNOWN_SCOPE_TTL_MS (SECURITY.md).
+  const store = createDynamoStore(lean, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
+  // Only the writer has EVENT_BUS_NAME (and the PutEvents grant); the reader never loads the client.
+  const events =
+    env.EVENT_BUS_NAME && loadChangeEvents
+      ? await loadChangeEvents(
+          env.EVENT_BUS_NAME,
+          env.AWS_REGION,
+          changeEventFailureReporter(logger, metrics),
+        )
+      : undefined;
+  const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, events);
+
+  const deps: AppDeps = {
+    services,
+    version: pkg.version,
+    principalOf: async (c) => principalFromAuthorizer(c.env?.event?.requestContext?.authorizer?.lambda),
+    // Called once per request, after the response is decided (see apiTelemetry for what is printed).
+    log: apiTelemetry(logger, metrics, keyMetricsRecorder(cache, keyring)),
+    logError: (requestId, error) =>
+      logger.error("unexpected error", { requestId, error: errorSummary(error) }),
+  };
+  return { app: makeApp(deps), services, keyring, cache, logger, metrics };
+}
