@@ -146,6 +146,15 @@ describe("ScopedSecretsStack template", () => {
       expect(code).not.toMatch(/import[^;]{0,80}from"node:http"/);
       expect(code).not.toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     }
+    // zod (a third of the whole app's bundle, most of its cold start) is in the writer's bundle only: the
+    // reader serves every GET route without it (handlers/reader.ts), the authorizer never needed it.
+    const bundleOf = (fn: (typeof ours)[number]) => {
+      const key = resources[logicalId(fn)]?.Properties.Code.S3Key.replace(/\.zip$/, "");
+      return readFileSync(join(outdir, `asset.${key}`, "index.mjs"), "utf8");
+    };
+    expect(bundleOf(stack.functions.writer)).toContain('"ZodError"');
+    expect(bundleOf(stack.functions.reader)).not.toContain('"ZodError"');
+    expect(bundleOf(stack.functions.authorizer)).not.toContain('"ZodError"');
     expect(resources[logicalId(stack.functions.reader)]?.Properties.Environment.Variables.KEY_ARN).toEqual({
       "Fn::GetAtt": [logicalId(stack.storage.key), "Arn"],
     });
