@@ -22,6 +22,7 @@ describe("Lambda entry points (in-process)", () => {
   let engine: Engine;
   let dir: string;
   let api: ApiHandler;
+  let reader: ApiHandler;
   let authorize: AuthorizerHandler;
   let admin: string;
   const output: string[] = [];
@@ -52,6 +53,7 @@ describe("Lambda entry points (in-process)", () => {
         return true;
       });
     api = (await import("../../lambdas/handlers/api.ts")).handler as ApiHandler;
+    reader = (await import("../../lambdas/handlers/reader.ts")).handler as ApiHandler;
     authorize = (await import("../../lambdas/handlers/authorizer.ts")).handler as AuthorizerHandler;
     ({ token: admin } = await bootstrapAdminToken({
       dynamo: engine.clients,
@@ -147,6 +149,86 @@ describe("Lambda entry points (in-process)", () => {
     const logged = output.join("");
     expect(logged).not.toContain(token);
     expect(logged).toContain('"reason":"unknown_revoked_or_expired"');
+  });
+
+  it("the reader function answers every GET as the full app does, over real data (ETag and 304 included)", async () => {
+    const ctx = await allowed(admin);
+    const write = async (url: string, body: unknown) => {
+      const res = await call({ method: "POST", url, body, authorizer: ctx });
+      expect(res.status, url).toBe(201);
+      return res.body.data;
+    };
+    await write("/v1/environments", { name: "Reads", id: "reads_env" });
+    await write("/v1/spaces", { name: "R1", environmentId: "reads_env", id: "reads_sp" });
+    const secret = await write("/v1/secrets", {
+      name: "DB_URL",
+      value: "env-value",
+      environmentId: "reads_env",
+    });
+    await write("/v1/secrets", {
+      name: "DB_URL",
+      value: "space-value",
+      environmentId: "reads_env",
+      spaceId: "reads_sp",
+    });
+    const agentToken = (
+      await write("/v1/tokens", {
+        name: "reads agent",
+        role: "agent",
+        environmentId: "reads_env",
+        spaceId: "reads_sp",
+      })
+    ).token;
+    const agent = await allowed(agentToken);
+
+    // One event per request, given to both functions: the same request id, as API Gateway would send.
+    const both = async (input: HttpEventInput) => {
+      const event = httpEvent(input);
+      const answer = async (handler: ApiHandler) => {
+        const res = (await handler(event, {})) as APIGatewayProxyStructuredResultV2;
+        const h = res.headers ?? {};
+        const headers = Object.fromEntries(
+          ["content-type", "etag", "cache-control", "x-request-id"].map((k) => [k, h[k] ?? null]),
+        );
+        return { status: res.statusCode, body: res.body, headers };
+      };
+      const [full, read] = [await answer(api), await answer(reader)];
+      expect(read, `${input.url} as ${JSON.stringify(input.authorizer)}`).toEqual(full);
+      return full;
+    };
+    const hot = "/v1/secrets?environmentId=reads_env&spaceId=reads_sp&name=DB_URL";
+    const first = await both({ method: "GET", url: hot, authorizer: agent });
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body ?? "").data[0].value).toBe("space-value");
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"/);
+    expect(
+      (await both({ method: "GET", url: hot, authorizer: agent, headers: { "if-none-match": etag } })).status,
+    ).toBe(304);
+    await both({ method: "GET", url: hot, authorizer: agent, headers: { "if-none-match": 'W/"other", *' } });
+    for (const [url, route, who] of [
+      ["/v1/secrets?environmentId=reads_env", undefined, ctx],
+      ["/v1/secrets?environmentId=reads_env&spaceId=reads_sp&reveal=false&limit=1", undefined, ctx],
+      ["/v1/secrets?environmentId=reads_env&limit=0.5&name=1a", undefined, agent],
+      ["/v1/secrets?environmentId=other_env", undefined, agent],
+      [`/v1/secrets/${secret.id}`, "/v1/secrets/{secretId}", ctx],
+      [`/v1/secrets/${secret.id}?reveal=maybe`, "/v1/secrets/{secretId}", ctx],
+      [`/v1/secrets/${secret.id}/versions`, "/v1/secrets/{secretId}/versions", agent],
+      [`/v1/secrets/${secret.id}/versions`, "/v1/secrets/{secretId}/versions", ctx],
+      ["/v1/environments", undefined, agent],
+      ["/v1/environments/reads_env", "/v1/environments/{environmentId}", agent],
+      ["/v1/environments/-", "/v1/environments/{environmentId}", ctx],
+      ["/v1/spaces?environmentId=reads_env", undefined, ctx],
+      ["/v1/spaces/reads_sp", "/v1/spaces/{spaceId}", agent],
+      ["/v1/tokens?limit=2", undefined, ctx],
+      ["/v1/tokens", undefined, agent],
+      ["/v1/audit?environmentId=reads_env", undefined, ctx],
+      ["/v1/whoami", undefined, agent],
+      ["/v1/health", undefined, undefined],
+      ["/v1/openapi.json", undefined, undefined],
+      ["/v1/secrets?environmentId=reads_env", undefined, { denied: "malformed" }],
+    ] as const)
+      await both({ method: "GET", url, ...(route ? { route } : {}), authorizer: who });
   });
 
   it("logs writes and errors but not successful reads, batches request metrics, never logs a value", async () => {
