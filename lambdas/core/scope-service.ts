@@ -1,8 +1,8 @@
 import { environmentNotFound } from "./access.ts";
+import { displayNameSchema, environmentIdSchema, spaceIdSchema } from "./field-checks.ts";
 import { newId } from "./ids.ts";
 import type { Clock, PageRequest, ScopeStore } from "./ports.ts";
 import { systemClock } from "./ports.ts";
-import { displayNameSchema, environmentIdSchema, spaceIdSchema } from "./field-checks.ts";
 import type { Environment, Page, Space } from "./types.ts";
 import { parse } from "./validate.ts";
 

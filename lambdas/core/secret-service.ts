@@ -1,4 +1,5 @@
 import { AppError, invalid, notFound } from "./errors.ts";
+import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./field-checks.ts";
 import { newId } from "./ids.ts";
 import { type EffectiveEntry, mergeEffective, pickEffective } from "./inheritance.ts";
 import {
@@ -11,7 +12,6 @@ import {
   type Store,
   systemClock,
 } from "./ports.ts";
-import { expectedVersionSchema, secretNameSchema, secretValueSchema, versionSchema } from "./field-checks.ts";
 import type { Page, Scope, SecretView, StoredSecret, VersionView } from "./types.ts";
 import { parse } from "./validate.ts";
 

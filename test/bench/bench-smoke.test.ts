@@ -107,8 +107,12 @@ describe("npm run bench (smoke: tiny counts)", () => {
       expect(stats).toMatchObject({ delivered: 0, queued: 0 });
   });
 
-  it("bundles both functions and imports and invokes them under Node 24", () => {
-    expect(r.lambda.bundles.map((b) => b.name)).toEqual(["api", "authorizer"]);
+  it("bundles the three functions and imports and invokes them under Node 24", () => {
+    expect(r.lambda.bundles.map((b) => b.name)).toEqual(["reader", "writer", "authorizer"]);
+    // The reader (every GET) carries no zod: its largest parts never name it; the writer's do.
+    const parts = (name: string) => r.lambda.bundles.find((b) => b.name === name)?.top.map((t) => t.from);
+    expect(parts("reader")).not.toContain("zod");
+    expect(parts("writer")).toContain("zod");
     for (const b of r.lambda.bundles) {
       expect(b.gzipBytes).toBeGreaterThan(0);
       expect(b.gzipBytes).toBeLessThan(b.bytes);
@@ -117,6 +121,8 @@ describe("npm run bench (smoke: tiny counts)", () => {
     // Under Node 24 where there is one (scripts/find-tools.mjs); elsewhere the bench says it used this Node.
     expect(r.lambda.cold.node).toEqual(NODE24.path ? expect.stringMatching(/^v24\./) : process.version);
     expect(Number.isFinite(r.lambda.cold.ratio)).toBe(true);
+    expect(Number.isFinite(r.lambda.cold.writerRatio)).toBe(true);
+    expect(Object.keys(r.lambda.cold.wallMs)).toEqual(["empty", "reader", "writer", "authorizer"]);
     expect(r.lambda.warm.api.invocations).toBe(SMOKE.lambda.warmInvocations);
     // Warm reads print nothing (the access log has them): the largest per-read cost that is a setting.
     expect(r.lambda.warm.api.stdoutBytesPerInvocation).toBe(0);

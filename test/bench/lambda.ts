@@ -28,18 +28,25 @@ export interface BundleSize {
   top: Array<{ from: string; bytes: number }>;
 }
 
+/** The modules a cold start is timed for: an empty one, and the three functions' bundles. */
+type ColdModule = "empty" | "reader" | "writer" | "authorizer";
+
 export interface LambdaResult {
+  /** reader: every GET route (the agent hot path, no zod); writer: every other route; authorizer. */
   bundles: BundleSize[];
   cold: {
     node: string;
     samples: number;
     /** Median wall time of a fresh `node <module>` from spawn to exit. */
-    wallMs: Record<"empty" | "api" | "authorizer", number>;
+    wallMs: Record<ColdModule, number>;
     /** Median time of the import itself (module evaluation and top-level await), inside the process. */
-    importMs: Record<"empty" | "api" | "authorizer", number>;
-    /** api wall time ÷ empty-module wall time. */
+    importMs: Record<ColdModule, number>;
+    /** The hot path's function: median reader wall time ÷ median empty-module wall time. */
     ratio: number;
+    /** The writer's the same way (writes are not the cold-start target; shown for comparison). */
+    writerRatio: number;
   };
+  /** api: the hot-path read through the reader function's bundle (what the cost model prices). */
   warm: Record<
     "api" | "authorizer",
     {
@@ -59,9 +66,17 @@ const packageOf = (input: string): string => {
   return m?.[1] ?? (input.startsWith("lambdas/") ? "lambdas/ (our code)" : (input.split("/")[0] ?? input));
 };
 
-async function bundle(name: keyof typeof ENTRIES, dir: string): Promise<BundleSize & { file: string }> {
+async function bundle(
+  name: string,
+  entry: keyof typeof ENTRIES,
+  dir: string,
+): Promise<BundleSize & { file: string }> {
   const outdir = join(dir, name);
-  const result = await build({ ...esbuildOptions(ENTRIES[name], outdir), metafile: true, logLevel: "error" });
+  const result = await build({
+    ...esbuildOptions(ENTRIES[entry], outdir),
+    metafile: true,
+    logLevel: "error",
+  });
   const [file, output] =
     Object.entries(result.metafile.outputs).find(([f]) => f.endsWith(".mjs") || f.endsWith(".js")) ?? [];
   if (!file || !output) throw new Error(`no JavaScript output for ${name}`);
@@ -153,7 +168,7 @@ function authorizerEvent(token: string, i: number) {
 }
 
 /**
- * Bundles both functions as the stack does (infra/bundling.ts, plus a metafile), times a cold import of each
+ * Bundles the three functions as the stack does (infra/bundling.ts, plus a metafile), times a cold import of each
  * under Node 24 against an empty module, and times warm invocations against the bench server's dynalite.
  */
 export async function measureLambda(
@@ -164,9 +179,10 @@ export async function measureLambda(
   const dir = mkdtempSync(join(tmpdir(), "ss-bench-lambda-"));
   if (!NODE24.path) progress.step(`Node 24 not found, measuring under ${process.version}: ${NODE24.reason}`);
   try {
-    progress.step("esbuild: api and authorizer bundles");
-    const api = await bundle("api", dir);
-    const authorizer = await bundle("authorizer", dir);
+    progress.step("esbuild: reader, writer and authorizer bundles");
+    const reader = await bundle("reader", "reader", dir);
+    const writer = await bundle("writer", "api", dir);
+    const authorizer = await bundle("authorizer", "authorizer", dir);
     const empty = join(dir, "empty.mjs");
     writeFileSync(empty, "");
 
@@ -179,13 +195,22 @@ export async function measureLambda(
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
     };
-    const modules = { empty, api: api.file, authorizer: authorizer.file } as const;
-    const wall: Record<keyof typeof modules, number[]> = { empty: [], api: [], authorizer: [] };
-    const imported: Record<keyof typeof modules, number[]> = { empty: [], api: [], authorizer: [] };
+    const modules: Record<ColdModule, string> = {
+      empty,
+      reader: reader.file,
+      writer: writer.file,
+      authorizer: authorizer.file,
+    };
+    const names = Object.keys(modules) as ColdModule[];
+    const wall = Object.fromEntries(names.map((m) => [m, [] as number[]])) as Record<ColdModule, number[]>;
+    const imported = Object.fromEntries(names.map((m) => [m, [] as number[]])) as Record<
+      ColdModule,
+      number[]
+    >;
     let node = "";
     for (let i = 0; i < options.coldSamples; i++) {
       progress.step(`cold import under Node 24, sample ${i + 1}/${options.coldSamples}`);
-      for (const name of ["empty", "api", "authorizer"] as const) {
+      for (const name of names) {
         const t0 = performance.now();
         const { stdout } = await runNode(NODE, [resolve(HERE, "cold-import.mjs"), modules[name]], cloudEnv);
         wall[name].push(performance.now() - t0);
@@ -239,10 +264,11 @@ export async function measureLambda(
     };
     const n = options.warmInvocations + 1;
     const apiWarm = await invoke(
-      api.file,
+      reader.file,
       Array.from({ length: n }, (_, i) => apiEvent(query, toAuthorizerContext(principal), i)),
     );
-    if (!apiWarm.statuses["200"]) throw new Error(`api bundle answered ${JSON.stringify(apiWarm.statuses)}`);
+    if (!apiWarm.statuses["200"])
+      throw new Error(`reader bundle answered ${JSON.stringify(apiWarm.statuses)}`);
     const authWarm = await invoke(
       authorizer.file,
       Array.from({ length: n }, (_, i) => authorizerEvent(bench.agent, i)),
@@ -250,18 +276,16 @@ export async function measureLambda(
     if (!authWarm.statuses.allow) throw new Error(`authorizer answered ${JSON.stringify(authWarm.statuses)}`);
 
     const med = (xs: number[]) => round(median(xs), 1);
+    const ratio = (m: ColdModule) => round(median(wall[m]) / median(wall.empty), 2);
     return {
-      bundles: [api, authorizer].map(({ file: _, ...b }) => b),
+      bundles: [reader, writer, authorizer].map(({ file: _, ...b }) => b),
       cold: {
         node,
         samples: options.coldSamples,
-        wallMs: { empty: med(wall.empty), api: med(wall.api), authorizer: med(wall.authorizer) },
-        importMs: {
-          empty: med(imported.empty),
-          api: med(imported.api),
-          authorizer: med(imported.authorizer),
-        },
-        ratio: round(median(wall.api) / median(wall.empty), 2),
+        wallMs: Object.fromEntries(names.map((m) => [m, med(wall[m])])) as Record<ColdModule, number>,
+        importMs: Object.fromEntries(names.map((m) => [m, med(imported[m])])) as Record<ColdModule, number>,
+        ratio: ratio("reader"),
+        writerRatio: ratio("writer"),
       },
       warm: {
         api: (({ statuses: _, ...w }) => w)(apiWarm),

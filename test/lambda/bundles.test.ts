@@ -41,7 +41,7 @@ describe.skipIf(!node24.path)(node24.path ? TITLE : `${TITLE} (skipped: ${node24
   let engine: Engine;
   let dir: string;
   let env: Record<string, string>;
-  const bundles = { api: "", authorizer: "" };
+  const bundles = { api: "", reader: "", authorizer: "" };
   let admin: string;
 
   const run = async (bundle: string, events: unknown[]): Promise<Run> => {
@@ -83,7 +83,7 @@ describe.skipIf(!node24.path)(node24.path ? TITLE : `${TITLE} (skipped: ${node24
       LOCAL_MASTER_KEY_FILE: keyFile,
       AWS_REGION: "eu-west-1",
     };
-    for (const name of ["api", "authorizer"] as const) {
+    for (const name of ["api", "reader", "authorizer"] as const) {
       const outdir = join(dir, name);
       await build(esbuildOptions(ENTRIES[name], outdir));
       bundles[name] = join(outdir, "index.mjs");
@@ -191,7 +191,8 @@ describe.skipIf(!node24.path)(node24.path ? TITLE : `${TITLE} (skipped: ${node24
       environmentId: "us_env_123",
       spaceId: "-",
     });
-    const reads = await run(bundles.api, [
+    // Reads go to the reader function's bundle (every GET route, no zod), as the stack routes them.
+    const reads = await run(bundles.reader, [
       httpEvent({
         method: "GET",
         url: "/v1/secrets?environmentId=us_env_123&name=SLACK_TOKEN&actorId=x",
