@@ -4,6 +4,8 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { OPENAPI_DOCUMENT } from "../lambdas/api/openapi-document.ts";
+import { storedOpenApiIsCurrent } from "../lambdas/api/route-table.ts";
 import { auditPk, TOKEN_PREFIX } from "../lambdas/store/keys.ts";
 import { TABLE_SCHEMA } from "../lambdas/store/table.ts";
 import { ENTRIES, nodejsBundling, PROJECT_ROOT } from "./bundling.ts";
@@ -50,6 +52,11 @@ export class Functions extends Construct {
     const tokenItems = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${TOKEN_PREFIX}*`] } };
 
     // The reader's bundle is every GET route without zod (handlers/reader.ts): the agent hot path's cold start.
+    // It serves the OpenAPI document stored at build time; a stale one would describe another API.
+    if (!storedOpenApiIsCurrent(OPENAPI_DOCUMENT))
+      throw new Error(
+        "lambdas/api/openapi.json is not the OpenAPI document the app generates: run `npm run build:openapi`",
+      );
     this.reader = this.apiFunction("Reader", ENTRIES.reader, props, [
       new iam.PolicyStatement({ actions: READ_ITEMS, resources: tableAndIndexes }),
       // A revealed value is audited before it leaves: the reader may append audit events and nothing else.

@@ -24,6 +24,9 @@ export const OPENAPI_INFO = {
   },
 };
 
+/** What GET /v1/openapi.json is generated with. */
+export const OPENAPI_SERVED = { ...OPENAPI_INFO, servers: [{ url: "/" }] };
+
 /**
  * The whole HTTP API as one fetch-style app. Entry points (Lambda, the local server) differ only in
  * how they establish the principal and where they send log lines.
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): App {
   auditRoutes(app, deps);
   whoamiRoutes(app);
 
-  app.doc31("/v1/openapi.json", { ...OPENAPI_INFO, servers: [{ url: "/" }] });
+  app.doc31("/v1/openapi.json", OPENAPI_SERVED);
   // doc31 registers itself through the router, not the registry: mark it open for the route table.
   app.openAPIRegistry.registerPath({
     method: "get",

@@ -1,4 +1,4 @@
-import { createApp, OPENAPI_INFO } from "./app.ts";
+import { createApp, OPENAPI_INFO, OPENAPI_SERVED } from "./app.ts";
 import type { App, Services } from "./context.ts";
 
 export interface RouteEntry {
@@ -46,6 +46,14 @@ export async function servedOpenApiDocument(): Promise<string> {
   const res = await inertApp().request("/v1/openapi.json");
   if (res.status !== 200) throw new Error(`GET /v1/openapi.json answered ${res.status}`);
   return res.text();
+}
+
+/**
+ * True when the document stored for the reader function (api/openapi.json, read by api/openapi-document.ts)
+ * is the one the app generates, byte for byte as served: the stack refuses to synthesize otherwise.
+ */
+export function storedOpenApiIsCurrent(stored: unknown): boolean {
+  return JSON.stringify(inertApp().getOpenAPI31Document(OPENAPI_SERVED)) === JSON.stringify(stored);
 }
 
 function inertApp(): App {

@@ -7,7 +7,11 @@ import { createApp } from "../../lambdas/api/app.ts";
 import type { AppDeps, AppEnv, Services } from "../../lambdas/api/context.ts";
 import { OPENAPI_DOCUMENT } from "../../lambdas/api/openapi-document.ts";
 import { createReaderApp, READER_OPEN_PATHS, readerRoutes } from "../../lambdas/api/reader-app.ts";
-import { describeRoutes, servedOpenApiDocument } from "../../lambdas/api/route-table.ts";
+import {
+  describeRoutes,
+  servedOpenApiDocument,
+  storedOpenApiIsCurrent,
+} from "../../lambdas/api/route-table.ts";
 import { AppError } from "../../lambdas/core/errors.ts";
 import type { Principal } from "../../lambdas/core/principal.ts";
 
@@ -83,6 +87,9 @@ describe("reader app = the full app on every GET", () => {
     expect(JSON.stringify(JSON.parse(stored)), "run npm run build:openapi").toBe(served);
     const { full, reader } = apps(undefined);
     expect(await answer(reader, "/v1/openapi.json", {})).toEqual(await answer(full, "/v1/openapi.json", {}));
+    // The stack's synth-time check (infra/functions.ts) agrees, and notices a stale document.
+    expect(storedOpenApiIsCurrent(OPENAPI_DOCUMENT)).toBe(true);
+    expect(storedOpenApiIsCurrent({ ...(OPENAPI_DOCUMENT as object), paths: {} })).toBe(false);
   });
 
   it("answers generated GET requests exactly as the full app does", async () => {
