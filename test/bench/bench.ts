@@ -31,7 +31,7 @@ export const FULL: BenchSettings = {
   writes: { concurrencies: [1, 16], durationSec: 2, warmupSec: 1, rounds: 3 },
   deadReceiver: { concurrencies: [16], durationSec: 2, warmupSec: 1, rounds: 2 },
   warmReads: 1000,
-  lambda: { coldSamples: 7, warmInvocations: 500 },
+  lambda: { coldSamples: 11, warmInvocations: 500 },
   scale: { sizes: [10, 1000, 10_000], readSec: 2, listBudgetMs: 1500 },
 };
 

@@ -25,6 +25,7 @@ try {
         importMs: r.cold.importMs,
         readerRatio: r.cold.ratio,
         writerRatio: r.cold.writerRatio,
+        readerPaired: r.cold.readerPaired,
         warmReaderP50: r.warm.api.p50,
       }),
     );

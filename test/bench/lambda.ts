@@ -45,6 +45,11 @@ export interface LambdaResult {
     ratio: number;
     /** The writer's the same way (writes are not the cold-start target; shown for comparison). */
     writerRatio: number;
+    /**
+     * The reader's ratio sample by sample (each against the empty module timed just before it), median and
+     * quartiles: how much of the ratio is the machine's load rather than the bundle.
+     */
+    readerPaired: { median: number; p25: number; p75: number };
   };
   /** api: the hot-path read through the reader function's bundle (what the cost model prices). */
   warm: Record<
@@ -277,6 +282,8 @@ export async function measureLambda(
 
     const med = (xs: number[]) => round(median(xs), 1);
     const ratio = (m: ColdModule) => round(median(wall[m]) / median(wall.empty), 2);
+    const paired = wall.reader.map((w, i) => w / (wall.empty[i] ?? w)).sort((a, b) => a - b);
+    const at = (q: number) => round(paired[Math.floor(q * (paired.length - 1))] ?? 0, 2);
     return {
       bundles: [reader, writer, authorizer].map(({ file: _, ...b }) => b),
       cold: {
@@ -286,6 +293,7 @@ export async function measureLambda(
         importMs: Object.fromEntries(names.map((m) => [m, med(imported[m])])) as Record<ColdModule, number>,
         ratio: ratio("reader"),
         writerRatio: ratio("writer"),
+        readerPaired: { median: round(median(paired), 2), p25: at(0.25), p75: at(0.75) },
       },
       warm: {
         api: (({ statuses: _, ...w }) => w)(apiWarm),

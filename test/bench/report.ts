@@ -178,6 +178,7 @@ export function toMarkdown(r: BenchResults): string {
       `\n\nCold import under Node ${l.cold.node} (median of ${l.cold.samples}, fresh process each, composition included): ` +
       `empty module ${cold("empty")}; reader ${cold("reader")}; writer ${cold("writer")}; authorizer ${cold("authorizer")}. ` +
       `**reader ÷ empty: ${l.cold.ratio}×** (target ≤ 2.5×, ${l.cold.ratio <= 2.5 ? "met" : "**not met**"}); writer ÷ empty: ${l.cold.writerRatio}×. ` +
+      `Reader ÷ the empty module timed just before it, per sample: median ${l.cold.readerPaired.median}× (quartiles ${l.cold.readerPaired.p25}–${l.cold.readerPaired.p75}). ` +
       `Reader bundle ${kb(l.bundles.find((b) => b.name === "reader")?.bytes ?? 0)} (target ≤ 500 KiB).`,
   );
   out.push(
