@@ -12,6 +12,9 @@ try {
     port,
     host: process.env.HOST ?? "127.0.0.1",
     dataDir: process.env.DATA_DIR ?? ".data",
+    serverId: process.env.SERVER_ID || undefined,
+    stsEndpoint: process.env.STS_ENDPOINT || undefined,
+    awsRegion: process.env.AWS_REGION || undefined,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +9,7 @@ import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
 import type { App, AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
 import { createServices } from "../lambdas/api/services.ts";
+import { addAwsAuth } from "../lambdas/auth/aws-auth.ts";
 import { TokenService } from "../lambdas/core/token-service.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
@@ -33,6 +35,11 @@ export interface LocalServerOptions {
   say?: (message: string) => void;
   /** Directory of the built admin UI, served at /. */
   webDir?: string;
+  /** AWS login: this server's id (SERVER_ID; default DATA_DIR/server-id, made on first start). */
+  serverId?: string | undefined;
+  /** AWS login: the STS endpoint logins are verified with (STS_ENDPOINT; default from AWS_REGION, else global). */
+  stsEndpoint?: string | undefined;
+  awsRegion?: string | undefined;
 }
 
 export interface LocalServer {
@@ -111,6 +118,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     tokens: store,
     scopes: store,
     principalCache: { ttlMs: PRINCIPAL_CACHE_MS },
+  });
+  addAwsAuth(services, store, {
+    serverId: options.serverId ?? localServerId(dataDir),
+    STS_ENDPOINT: options.stsEndpoint,
+    AWS_REGION: options.awsRegion,
   });
   const log =
     options.log ??
@@ -250,6 +262,14 @@ export async function startEngineThread(path: string): Promise<EngineThread> {
     if (!closing) engine.onError(e);
   });
   return engine;
+}
+
+/** This server's id for AWS logins, kept in DATA_DIR/server-id (not a secret: it names the deployment). */
+function localServerId(dataDir: string): string {
+  const file = join(dataDir, "server-id");
+  if (!existsSync(file))
+    writeFileSync(file, `local-${randomBytes(12).toString("hex")}\n`, { mode: 0o644, flag: "wx" });
+  return readFileSync(file, "utf8").trim();
 }
 
 /** Reads DATA_DIR/admin-token if present (the CLI's default credentials). */

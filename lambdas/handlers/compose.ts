@@ -5,6 +5,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { createApp } from "../api/app.ts";
 import type { App, AppDeps, Services } from "../api/context.ts";
 import { createServices } from "../api/services.ts";
+import { addAwsAuth } from "../auth/aws-auth.ts";
 import { DataKeyCache } from "../crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
 import type { Keyring } from "../crypto/keyring.ts";
@@ -52,6 +53,11 @@ export async function composeApi(
   // A scope deleted by another instance reads as existing here for at most KNOWN_SCOPE_TTL_MS (SECURITY.md).
   const store = createDynamoStore(doc, env.TABLE_NAME, { knownScopeTtlMs: KNOWN_SCOPE_TTL_MS });
   const services = createServices(store, new EnvelopeCipher(keyring, cache));
+  addAwsAuth(services, store, {
+    serverId: env.SERVER_ID,
+    STS_ENDPOINT: env.STS_ENDPOINT,
+    AWS_REGION: env.AWS_REGION,
+  });
 
   const deps: AppDeps = {
     services,

@@ -17,6 +17,9 @@ const ApiEnvSchema = TableEnvSchema.extend({
   KEY_ARN: optionalText,
   /** Tests and local runs: a LocalKeyring master key file instead of KMS. */
   LOCAL_MASTER_KEY_FILE: optionalText,
+  /** AWS login (issue 17): this deployment's id, and an STS endpoint override. */
+  SERVER_ID: optionalText,
+  STS_ENDPOINT: optionalText,
 }).refine((e) => e.KEY_ARN !== undefined || e.LOCAL_MASTER_KEY_FILE !== undefined, {
   message: "set KEY_ARN (the KMS key) or LOCAL_MASTER_KEY_FILE (a local master key)",
   path: ["KEY_ARN"],
