@@ -19,6 +19,13 @@ export {
   type SecretsOptions,
 } from "./listener/listener.ts";
 export { matchTopic } from "./listener/topic.ts";
+export {
+  type AuthContext,
+  type AuthProvider,
+  type AwsCredentials,
+  type AwsIamOptions,
+  awsIam,
+} from "./sdk/aws-iam.ts";
 export { type ErrorDetail, SecretsError, type SecretsErrorCode } from "./sdk/errors.ts";
 export {
   describeScope,

@@ -1,3 +1,4 @@
+import type { AuthProvider } from "./aws-iam.ts";
 import { codeForStatus, errorDetails, SecretsError } from "./errors.ts";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -5,6 +6,8 @@ export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export interface TransportOptions {
   baseUrl: string;
   token: string | undefined;
+  /** Supplies (and renews) the token instead of `token`, e.g. awsIam(). */
+  auth?: AuthProvider | undefined;
   /** Per attempt, in milliseconds. */
   timeoutMs: number;
   /** Extra attempts for idempotent calls after 429/502/503/504, a timeout or a network error. */
@@ -53,11 +56,15 @@ export class Transport {
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const idempotent = spec.method === "GET";
     const maxAttempts = idempotent ? 1 + Math.max(0, this.options.retries) : 1;
+    let relogged = false;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
+      let token: string | undefined;
       try {
-        res = await this.send(spec);
+        token = await this.bearer();
+        res = await this.send(spec, token);
       } catch (e) {
+        if (e instanceof SecretsError) throw e; // the auth provider's own, already clear
         const error = this.networkError(spec, e);
         if (attempt < maxAttempts) {
           await this.pause(attempt, undefined);
@@ -66,6 +73,13 @@ export class Transport {
         throw error;
       }
       if (res.ok) return this.parse<T>(spec, res);
+      // A provider's token was refused (revoked, or expired early): log in again once. A 401 wrote nothing.
+      if (res.status === 401 && this.options.auth && token && !relogged) {
+        this.options.auth.invalidate(token);
+        relogged = true;
+        attempt--;
+        continue;
+      }
       const body = await res.json().catch(() => undefined);
       if (attempt < maxAttempts && RETRY_STATUS.has(res.status)) {
         await this.pause(attempt, res.headers.get("retry-after"));
@@ -75,9 +89,14 @@ export class Transport {
     }
   }
 
-  private send(spec: RequestSpec): Promise<Response> {
+  private bearer(): Promise<string | undefined> {
+    const { auth, token, baseUrl, fetch, timeoutMs } = this.options;
+    return auth ? auth.token({ baseUrl, fetch, timeoutMs }) : Promise.resolve(token);
+  }
+
+  private send(spec: RequestSpec, token: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (spec.body !== undefined) {
       headers["content-type"] = "application/json";
@@ -115,7 +134,7 @@ export class Transport {
         ? `the service at ${this.displayUrl} failed with status ${status}; retry later`
         : `${spec.method} ${spec.path} failed with status ${status}`;
     let message = errors ? errors.map((e) => e.message).join("; ") : fallback;
-    if (status === 401 && !this.options.token)
+    if (status === 401 && !this.options.token && !this.options.auth)
       message = `no token was sent: pass { token } or set SCOPED_SECRETS_TOKEN (${message})`;
     return new SecretsError(message, {
       code: codeForStatus(status),

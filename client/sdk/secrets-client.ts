@@ -10,6 +10,7 @@ import type {
   Token,
   WhoAmI,
 } from "../../lambdas/api/schemas.ts";
+import type { AuthProvider } from "./aws-iam.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
@@ -39,6 +40,8 @@ export interface SecretsClientOptions {
   baseUrl?: string | undefined;
   /** Default: SCOPED_SECRETS_TOKEN. */
   token?: string | undefined;
+  /** Where tokens come from instead of `token`, e.g. `awsIam()` (no SCOPED_SECRETS_TOKEN needed). */
+  auth?: AuthProvider | undefined;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
   /** Extra attempts for GETs on 429/502/503/504, timeouts and network errors. Default 2. */
@@ -102,7 +105,8 @@ export class SecretsClient {
     this.baseUrl = baseUrl;
     this.transport = new Transport({
       baseUrl,
-      token: options.token ?? env.SCOPED_SECRETS_TOKEN,
+      token: options.auth ? undefined : (options.token ?? env.SCOPED_SECRETS_TOKEN),
+      auth: options.auth,
       timeoutMs: options.timeoutMs ?? 10_000,
       retries: options.retries ?? 2,
       retryBaseMs: options.retryBaseMs ?? 200,

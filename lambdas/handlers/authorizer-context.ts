@@ -15,6 +15,8 @@ export const AuthorizerContextSchema = z.object({
   environmentId: z.string(),
   spaceId: z.string(),
   name: z.string(),
+  /** ISO expiry of an expiring token: API Gateway caches this answer for a fixed TTL, so the API checks it again. */
+  expiresAt: z.string().optional(),
 });
 
 export type AuthorizerContext = z.infer<typeof AuthorizerContextSchema>;
@@ -45,6 +47,7 @@ export function toAuthorizerContext(p: Principal): AuthorizerContext {
     environmentId: p.environmentId ?? "",
     spaceId: p.spaceId ?? "",
     name: p.name,
+    ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}),
   };
 }
 
@@ -61,6 +64,9 @@ export function principalFromAuthorizer(raw: unknown): Principal {
   if (!parsed.success)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
   const c = parsed.data;
+  // The authorizer's cached answer may outlive the token (short AWS-login tokens): expiry wins.
+  if (c.expiresAt && !(Date.parse(c.expiresAt) > Date.now()))
+    throw new AppError("unauthorized", DENY_MESSAGES.unknown_revoked_or_expired, { key: "Authorization" });
   const unbound = c.role === "admin";
   if (unbound ? c.environmentId !== "" || c.spaceId !== "" : c.environmentId === "")
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
@@ -70,5 +76,6 @@ export function principalFromAuthorizer(raw: unknown): Principal {
     role: c.role,
     environmentId: c.environmentId || undefined,
     spaceId: c.spaceId || undefined,
+    expiresAt: c.expiresAt || undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { Command } from "commander";
-import { type Cli, scopeLabel, scopeOf, withScope } from "../cli.ts";
+import { awsIamOption, type Cli, scopeLabel, scopeOf, withScope } from "../cli.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { isUnsafeName } from "../unsafe-names.ts";
 
@@ -17,6 +17,7 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** `exec -e E [-s S] [--only A,B] -- cmd args…`: runs cmd with the scope's secrets as environment variables. */
 export function registerExec(program: Command, cli: Cli): void {
   withScope(program.command("exec"), "the secrets'")
+    .addOption(awsIamOption())
     .description(
       "run a command with the effective secrets as environment variables; exits with its exit code",
     )
