@@ -42,15 +42,17 @@ export function parseSignedLogin(
   input: AwsLoginInput,
   expected: { serverId: string; stsHost: string; now: Date },
 ): ForwardedStsRequest {
+  // Undecodable input is a 400; a decodable request this server will not forward is a 401.
+  const body = decodeBase64("iamRequestBody", input.iamRequestBody);
+  const headers = decodeHeaders(input.iamRequestHeaders);
+  const url = input.iamRequestUrl === undefined ? undefined : parseUrl(input.iamRequestUrl);
   if (input.iamHttpRequestMethod !== "POST")
     throw refuse(
       "iamHttpRequestMethod",
       "iamHttpRequestMethod must be POST (a signed sts:GetCallerIdentity)",
     );
-  const body = decodeBase64("iamRequestBody", input.iamRequestBody);
   if (body !== GET_CALLER_IDENTITY_BODY)
     throw refuse("iamRequestBody", `the signed body must be exactly ${GET_CALLER_IDENTITY_BODY}`);
-  const headers = decodeHeaders(input.iamRequestHeaders);
 
   const authorization = single(headers, "authorization");
   const signed = authorization ? AUTHORIZATION.exec(authorization)?.[1]?.split(";") : undefined;
@@ -77,7 +79,6 @@ export function parseSignedLogin(
     );
 
   // The Host the client signed: its Host header, or (as SDKs sign it without sending it) the URL's host.
-  const url = input.iamRequestUrl === undefined ? undefined : parseUrl(input.iamRequestUrl);
   if (url && (url.pathname !== "/" || url.search || url.hash || url.username || url.password))
     throw refuse("iamRequestUrl", "iamRequestUrl must be the STS endpoint's root, https://<sts host>/");
   const host = (single(headers, "host") ?? url?.host)?.toLowerCase();
