@@ -12,6 +12,8 @@ import type { Storage } from "./storage.ts";
 
 export interface FunctionsProps {
   storage: Storage;
+  /** SERVER_ID of the API functions: what AWS logins must sign (X-Scoped-Secrets-Server-ID). */
+  serverId: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -80,7 +82,12 @@ export class Functions extends Construct {
       description: `scoped-secrets: API (${id.toLowerCase()} routes)`,
       memorySize: 512,
       timeout: Duration.seconds(10),
-      environment: { TABLE_NAME: props.storage.table.tableName, KEY_ARN: props.storage.key.keyArn },
+      environment: {
+        TABLE_NAME: props.storage.table.tableName,
+        KEY_ARN: props.storage.key.keyArn,
+        // AWS logins go out to the regional STS endpoint (no IAM permission needed for GetCallerIdentity).
+        SERVER_ID: props.serverId,
+      },
       statements,
     });
   }

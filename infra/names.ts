@@ -7,4 +7,5 @@ export const OUTPUTS = {
   uiUrl: "UiUrl",
   tableName: "TableName",
   keyArn: "KeyArn",
+  serverId: "ServerId",
 } as const;

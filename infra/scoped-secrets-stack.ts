@@ -33,7 +33,10 @@ export class ScopedSecretsStack extends Stack {
     });
     const logRetention = props.logRetention;
     this.storage = new Storage(this, "Storage");
-    this.functions = new Functions(this, "Functions", { storage: this.storage, logRetention });
+    // Default server id: names this stack in this account and region, so a login signed for another
+    // deployment of the same code is refused here.
+    const serverId = props.serverId || `scoped-secrets:${this.account}:${this.region}:${this.stackName}`;
+    this.functions = new Functions(this, "Functions", { storage: this.storage, logRetention, serverId });
     const uiProps = { webDistDir: props.webDistDir ?? resolve(PROJECT_ROOT, "web/dist"), logRetention };
     this.ui = props.ui ? new AdminUi(this, "AdminUi", uiProps) : undefined;
     this.http = new ScopedSecretsHttpApi(this, "Http", {
@@ -43,6 +46,7 @@ export class ScopedSecretsStack extends Stack {
       authorizer: this.functions.authorizer,
       authorizerCacheTtl: props.authorizerCacheTtl,
       throttle: props.throttle,
+      loginThrottle: props.loginThrottle,
       logRetention,
       corsOrigin: this.ui?.origin,
     });
@@ -65,5 +69,9 @@ export class ScopedSecretsStack extends Stack {
       description: "DynamoDB table",
     });
     new CfnOutput(this, OUTPUTS.keyArn, { value: this.storage.key.keyArn, description: "KMS key" });
+    new CfnOutput(this, OUTPUTS.serverId, {
+      value: serverId,
+      description: "Server id for AWS logins (SCOPED_SECRETS_SERVER_ID of agents)",
+    });
   }
 }
