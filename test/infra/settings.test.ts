@@ -46,7 +46,7 @@ describe("stack settings", () => {
     template.resourceCountIs("AWS::CloudFront::Distribution", 0);
     template.resourceCountIs("AWS::S3::Bucket", 0);
     expect(Object.keys(json.Outputs).sort()).toEqual(
-      [OUTPUTS.apiUrl, OUTPUTS.keyArn, OUTPUTS.tableName].sort(),
+      [OUTPUTS.apiUrl, OUTPUTS.keyArn, OUTPUTS.tableName, OUTPUTS.serverId].sort(),
     );
     // No UI, no browser origin to allow.
     const [api] = Object.values(json.Resources as Record<string, Cfn>).filter(
