@@ -153,9 +153,8 @@ function stsTarget(options: AwsIamOptions, env: Record<string, string | undefine
 async function credentialSource(given: AwsIamOptions["credentials"]): Promise<() => Promise<AwsCredentials>> {
   if (typeof given === "function") return given;
   if (given) return async () => given;
-  const mod = await optional(
+  const mod = await optional<typeof import("@aws-sdk/credential-provider-node")>(
     "@aws-sdk/credential-provider-node",
-    () => import("@aws-sdk/credential-provider-node"),
   );
   // The default chain: environment, SSO/profile, web identity, ECS container and EC2 instance roles.
   return mod.defaultProvider();
@@ -167,7 +166,7 @@ async function sign(
   serverId: string,
   credentials: AwsCredentials,
 ): Promise<Record<string, string>> {
-  const { SignatureV4 } = await optional("@smithy/signature-v4", () => import("@smithy/signature-v4"));
+  const { SignatureV4 } = await optional<typeof import("@smithy/signature-v4")>("@smithy/signature-v4");
   const signer = new SignatureV4({ credentials, region: target.region, service: "sts", sha256: NodeSha256 });
   const signed = await signer.sign({
     method: "POST",
@@ -186,9 +185,10 @@ async function sign(
   return signed.headers;
 }
 
-async function optional<T>(name: string, load: () => Promise<T>): Promise<T> {
+/** An optional peer dependency, loaded on first use; a specifier in a variable keeps bundlers from inlining it. */
+async function optional<T>(name: string): Promise<T> {
   try {
-    return await load();
+    return (await import(name)) as T;
   } catch (e) {
     throw new SecretsError(
       `awsIam() needs the optional package ${name}: npm install @smithy/signature-v4 @aws-sdk/credential-provider-node`,

@@ -22,7 +22,7 @@ const b64json = (s: string) => JSON.parse(Buffer.from(s, "base64").toString("utf
 function fakeService(lifeMs: number, read: (token: string) => number = () => 200) {
   const logins: Array<Record<string, string>> = [];
   const reads: string[] = [];
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input);
     if (url.endsWith("/v1/auth/aws")) {
       logins.push(JSON.parse(String(init?.body)));
@@ -36,7 +36,7 @@ function fakeService(lifeMs: number, read: (token: string) => number = () => 200
     const body = status === 200 ? { data: { tokenId: "t" } } : { errors: [{ key: "", message: "no" }] };
     return new Response(JSON.stringify(body), { status });
   }) as typeof fetch;
-  return { fetch, logins, reads };
+  return { fetch: fakeFetch, logins, reads };
 }
 
 const clientWith = (service: ReturnType<typeof fakeService>, env: Record<string, string> = {}) =>
