@@ -8,9 +8,11 @@
 //   curl -X POST "$SCOPED_SECRETS_URL/v1/aws-identities" -H "authorization: Bearer $ADMIN_TOKEN" \
 //     -H "content-type: application/json" \
 //     -d '{"name":"billing agent","principalArn":"<AgentRoleArn output>","role":"agent","environmentId":"us_env_123"}'
+import { join } from "node:path";
 import { App, CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 
 const app = new App();
 const stack = new Stack(app, "BillingAgent");
@@ -26,21 +28,17 @@ const role = new iam.Role(stack, "AgentRole", {
   managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicExecutionRole")],
 });
 
-new lambda.Function(stack, "Agent", {
+new NodejsFunction(stack, "Agent", {
+  entry: join(import.meta.dirname, "agent.ts"),
   runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
-  handler: "index.handler",
   role,
   timeout: Duration.seconds(30),
-  // Bundle @scoped-secrets/client with @smithy/signature-v4 and @aws-sdk/credential-provider-node in real code.
-  code: lambda.Code.fromInline(`
-    import { SecretsClient, awsIam } from "@scoped-secrets/client";
-    const client = new SecretsClient({ auth: awsIam() }); // Lambda's role; AWS_REGION is set by Lambda
-    export const handler = async () => {
-      const { value } = await client.get("SLACK_TOKEN", { environmentId: "us_env_123" });
-      return { ok: value.length > 0 };
-    };
-  `),
+  bundling: {
+    format: OutputFormat.ESM,
+    // awsIam() loads these on first use; ship them with the function.
+    nodeModules: ["@smithy/signature-v4", "@aws-sdk/credential-provider-node"],
+  },
   environment: {
     SCOPED_SECRETS_URL: secretsUrl,
     // Not a secret: it names the deployment, so a login signed for it cannot be replayed elsewhere.
