@@ -9,7 +9,7 @@ import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
 import type { App, AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
 import { createServices } from "../lambdas/api/services.ts";
-import { addAwsAuth } from "../lambdas/auth/aws-auth.ts";
+import { addAwsAuth, checkAwsAuthConfig } from "../lambdas/auth/aws-auth.ts";
 import { TokenService } from "../lambdas/core/token-service.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
@@ -77,6 +77,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       `a key rotation in ${dataDir} did not finish (master.key.new exists); run \`scoped-secrets rotate-key --data-dir ${dataDir}\` again to complete it, then start the server`,
     );
 
+  // Checked before the database is created, so a bad setting never leaves a half-made first start.
+  const awsAuth = {
+    serverId: options.serverId ?? localServerId(dataDir),
+    STS_ENDPOINT: options.stsEndpoint,
+    AWS_REGION: options.awsRegion,
+  };
+  try {
+    checkAwsAuthConfig(awsAuth);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
+
   const db = await startEngineThread(join(dataDir, "db")).catch((e) => {
     throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);
   });
@@ -119,11 +131,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     scopes: store,
     principalCache: { ttlMs: PRINCIPAL_CACHE_MS },
   });
-  addAwsAuth(services, store, {
-    serverId: options.serverId ?? localServerId(dataDir),
-    STS_ENDPOINT: options.stsEndpoint,
-    AWS_REGION: options.awsRegion,
-  });
+  addAwsAuth(services, store, awsAuth);
   const log =
     options.log ??
     ((line: RequestLog) => process.stdout.write(`${JSON.stringify({ level: "info", ...line })}\n`));
@@ -190,6 +198,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         : `No ${adminTokenPath}: use an admin token you created earlier.`,
     );
   }
+
+  say(
+    `AWS logins (--aws-iam): server id ${services.awsAuth?.serverId}, verified with STS at ${services.awsAuth?.stsHost}`,
+  );
 
   let closed = false;
   return {

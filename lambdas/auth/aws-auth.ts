@@ -16,6 +16,15 @@ export interface AwsAuthConfig {
   clock?: Clock;
 }
 
+/** Throws a clear message for a bad SERVER_ID or STS_ENDPOINT; returns the STS endpoint logins go to. */
+export function checkAwsAuthConfig(config: AwsAuthConfig): URL {
+  if (config.serverId !== undefined && !SERVER_ID_PATTERN.test(config.serverId))
+    throw new Error(
+      `SERVER_ID must be 1-128 characters of letters, digits and . _ : / @ + = - (got ${JSON.stringify(config.serverId)})`,
+    );
+  return resolveStsEndpoint(config);
+}
+
 /**
  * Adds AWS identity bindings and login to an entry point's services. Call it after services.tokens is
  * final: logins mint their tokens through it.
@@ -25,17 +34,14 @@ export function addAwsAuth(
   store: ScopeStore & { awsIdentities: AwsIdentityStore },
   config: AwsAuthConfig,
 ): void {
-  if (config.serverId !== undefined && !SERVER_ID_PATTERN.test(config.serverId))
-    throw new Error(
-      `SERVER_ID must be 1-128 characters of letters, digits and . _ : / @ + = - (got ${JSON.stringify(config.serverId)})`,
-    );
+  const endpoint = checkAwsAuthConfig(config);
   const identities = store.awsIdentities;
   services.awsIdentities = new AwsIdentityService({ identities, scopes: store, clock: config.clock });
   services.awsAuth = new AwsAuthService({
     identities,
     scopes: store,
     tokens: { create: (input) => services.tokens.create(input) },
-    verifier: new StsVerifier(resolveStsEndpoint(config), { fetch: config.fetch }),
+    verifier: new StsVerifier(endpoint, { fetch: config.fetch }),
     serverId: config.serverId,
     clock: config.clock,
   });

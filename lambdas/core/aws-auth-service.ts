@@ -115,6 +115,11 @@ export class AwsAuthService {
     return this.deps.serverId;
   }
 
+  /** The STS host logins must be signed for. */
+  get stsHost(): string {
+    return this.deps.verifier.host;
+  }
+
   async login(input: AwsLoginInput, clientAddress: string | undefined): Promise<AwsLoginResult> {
     const serverId = this.deps.serverId;
     if (!serverId)

@@ -25,7 +25,7 @@ describe("AWS login on the Lambda path (in-process)", () => {
 
   const call = async (input: HttpEventInput) => {
     const res = (await api(httpEvent(input), {})) as APIGatewayProxyStructuredResultV2;
-    return { status: res.statusCode, body: JSON.parse(res.body ?? "null") };
+    return { status: res.statusCode ?? 0, body: JSON.parse(res.body ?? "null") };
   };
   const context = async (token: string) => {
     const result = await authorize(authorizerEvent(`Bearer ${token}`));
