@@ -64,8 +64,9 @@ export class Transport {
         token = await this.bearer();
         res = await this.send(spec, token);
       } catch (e) {
-        if (e instanceof SecretsError) throw e; // the auth provider's own, already clear
-        const error = this.networkError(spec, e);
+        // The auth provider's own errors are already clear; a login that could not get through is retried like the call.
+        const error = e instanceof SecretsError ? e : this.networkError(spec, e);
+        if (e instanceof SecretsError && !e.unreachable) throw e;
         if (attempt < maxAttempts) {
           await this.pause(attempt, undefined);
           continue;

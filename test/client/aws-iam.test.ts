@@ -105,6 +105,27 @@ describe("awsIam() in the SDK", () => {
     expect(service.reads[1]).toBe("sst_0000000000000000000000000000000000000000002");
   });
 
+  it("retries a read whose login met an unavailable STS (503), like any unreachable service", async () => {
+    const service = fakeService(900_000);
+    let failures = 1;
+    const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).endsWith("/v1/auth/aws") && failures-- > 0)
+        return new Response(JSON.stringify({ errors: [{ key: "", message: "STS is unavailable" }] }), {
+          status: 503,
+        });
+      return service.fetch(input, init);
+    }) as typeof fetch;
+    const client = new SecretsClient({
+      baseUrl: "https://secrets.example.com",
+      env: {},
+      fetch: flaky,
+      retryBaseMs: 1,
+      auth: awsIam({ serverId: "prod-1", credentials: CREDS, env: {} }),
+    });
+    expect(await client.whoami()).toEqual({ tokenId: "t" });
+    expect(service.logins).toHaveLength(1);
+  });
+
   it("fails clearly without a server id, before anything is sent", async () => {
     const service = fakeService(900_000);
     const client = new SecretsClient({
