@@ -1,3 +1,4 @@
+export type { AwsIdentity, CreateAwsIdentityRequest } from "../lambdas/api/aws-auth-schemas.ts";
 export type {
   AuditEvent,
   CreatedToken,

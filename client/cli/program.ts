@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { Cli, type CliIo, DEFAULT_URL } from "./cli.ts";
+import { registerAwsIdentities } from "./commands/aws-identities.ts";
 import { registerBootstrap } from "./commands/bootstrap.ts";
 import { registerExec } from "./commands/exec.ts";
 import { registerListen } from "./commands/listen.ts";
@@ -50,6 +51,7 @@ Examples:
   registerScopes(program, cli);
   registerSecrets(program, cli);
   registerTokens(program, cli);
+  registerAwsIdentities(program, cli);
   registerExec(program, cli);
   registerTransfer(program, cli);
   registerListen(program, cli);

@@ -1,3 +1,4 @@
+import type { AwsIdentity, CreateAwsIdentityRequest } from "../../lambdas/api/aws-auth-schemas.ts";
 import type {
   AuditEvent,
   CreatedToken,
@@ -270,6 +271,16 @@ export class SecretsClient {
     list: (): Promise<Token[]> => this.all<Token>("/v1/tokens", {}),
     revoke: async (id: string): Promise<void> => {
       await this.request({ method: "DELETE", path: `/v1/tokens/${encodeURIComponent(id)}` });
+    },
+  };
+
+  /** IAM roles bound to a role and scope, for agents that log in with awsIam() (admin). */
+  readonly awsIdentities = {
+    create: async (input: CreateAwsIdentityRequest): Promise<AwsIdentity> =>
+      (await this.request<AwsIdentity>({ method: "POST", path: "/v1/aws-identities", body: input })).data,
+    list: (): Promise<AwsIdentity[]> => this.all<AwsIdentity>("/v1/aws-identities", {}),
+    delete: async (id: string): Promise<void> => {
+      await this.request({ method: "DELETE", path: `/v1/aws-identities/${encodeURIComponent(id)}` });
     },
   };
 

@@ -228,6 +228,45 @@ describe("--aws-iam on the CLI, against the local server and moto's STS", () => 
     expect(listen.code).toBe(0);
   });
 
+  it("aws-identity add, ls and rm manage bindings (admin)", async () => {
+    const admin = (args: string[]) =>
+      cli({ url: server.url, adminToken: server.firstAdminToken ?? "" }, args, { env: { DATA_DIR: dir } });
+    const role = "arn:aws:iam::444455556666:role/ops/cli-operator";
+    const added = await admin([
+      "aws-identity",
+      "add",
+      role,
+      "--name",
+      "ops",
+      "--role",
+      "operator",
+      "-e",
+      "ag_env",
+      "--ttl",
+      "300",
+    ]);
+    expect(added).toMatchObject({ code: 0 });
+    expect(added.out).toMatch(
+      /^Bound arn:aws:iam::444455556666:role\/cli-operator as operator in environment ag_env \(awsid_/,
+    );
+    const listed = JSON.parse((await admin(["--json", "aws-identity", "ls"])).out);
+    const mine = listed.find((b: { principalArn: string }) => b.principalArn === role);
+    expect(mine).toMatchObject({ role: "operator", tokenTtlSeconds: 300, environmentId: "ag_env" });
+    const bad = await admin([
+      "aws-identity",
+      "add",
+      "arn:aws:iam::1:role/x",
+      "--name",
+      "bad",
+      "-e",
+      "ag_env",
+    ]);
+    expect(bad.code).toBe(EXIT.failed);
+    expect(bad.err).toMatch(/principalArn must be an IAM role ARN/);
+    expect((await admin(["aws-identity", "rm", mine.id])).code).toBe(0);
+    expect((await admin(["aws-identity", "rm", mine.id])).code).toBe(EXIT.notFound);
+  });
+
   it("without a token, --aws-iam is what works; without a server id it says what to set", async () => {
     expect((await run(["get", "SLACK_TOKEN", "-e", "ag_env"], { DATA_DIR: dir })).code).toBe(EXIT.auth);
     const noId = await run(["get", "SLACK_TOKEN", "-e", "ag_env", "--aws-iam"], { DATA_DIR: dir });
