@@ -1,5 +1,7 @@
 import type {
   AuditEvent,
+  AwsIdentity,
+  CreateAwsIdentityRequest,
   CreatedToken,
   CreateTokenRequest,
   Environment,
@@ -10,6 +12,7 @@ import type {
   Token,
   WhoAmI,
 } from "./api-types.ts";
+import type { AuthProvider } from "./aws-iam.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
@@ -40,6 +43,8 @@ export interface SecretsClientOptions {
   baseUrl?: string | undefined;
   /** Default: SCOPED_SECRETS_TOKEN. */
   token?: string | undefined;
+  /** Where tokens come from instead of `token`, e.g. `awsIam()` (no SCOPED_SECRETS_TOKEN needed). */
+  auth?: AuthProvider | undefined;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
   /** Extra attempts for GETs on 429/502/503/504, timeouts and network errors. Default 2. */
@@ -115,7 +120,8 @@ export class SecretsClient {
     this.baseUrl = baseUrl;
     this.transport = new Transport({
       baseUrl,
-      token: options.token ?? env.SCOPED_SECRETS_TOKEN,
+      token: options.auth ? undefined : (options.token ?? env.SCOPED_SECRETS_TOKEN),
+      auth: options.auth,
       timeoutMs: options.timeoutMs ?? 10_000,
       retries: options.retries ?? 2,
       retryBaseMs: options.retryBaseMs ?? 200,
@@ -321,6 +327,16 @@ export class SecretsClient {
     list: (): Promise<Token[]> => this.all<Token>("/v1/tokens", {}),
     revoke: async (id: string): Promise<void> => {
       await this.request({ method: "DELETE", path: `/v1/tokens/${encodeURIComponent(id)}` });
+    },
+  };
+
+  /** IAM roles bound to a role and scope, for agents that log in with awsIam() (admin). */
+  readonly awsIdentities = {
+    create: async (input: CreateAwsIdentityRequest): Promise<AwsIdentity> =>
+      (await this.request<AwsIdentity>({ method: "POST", path: "/v1/aws-identities", body: input })).data,
+    list: (): Promise<AwsIdentity[]> => this.all<AwsIdentity>("/v1/aws-identities", {}),
+    delete: async (id: string): Promise<void> => {
+      await this.request({ method: "DELETE", path: `/v1/aws-identities/${encodeURIComponent(id)}` });
     },
   };
 

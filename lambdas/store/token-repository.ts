@@ -12,6 +12,11 @@ const toToken = (item: Record<string, unknown>): TokenRecord => {
   return rest;
 };
 
+/** An expired token is dead; DynamoDB's TTL removes its item a day later (AWS logins mint one per login). */
+const EXPIRED_TOKEN_KEPT_S = 86_400;
+const purgeAfter = (record: TokenRecord) =>
+  record.expiresAt ? { ttl: Math.floor(Date.parse(record.expiresAt) / 1000) + EXPIRED_TOKEN_KEPT_S } : {};
+
 /** Tokens, stored only under the SHA-256 of the token string (DESIGN §4). */
 export class TokenRepository extends RepositoryBase implements TokenStore {
   async putToken(record: TokenRecord, hash: string): Promise<void> {
@@ -19,7 +24,14 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: tokenPk(hash), sk: META, kind: "token", listKind: "token", ...record },
+          Item: {
+            pk: tokenPk(hash),
+            sk: META,
+            kind: "token",
+            listKind: "token",
+            ...record,
+            ...purgeAfter(record),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
