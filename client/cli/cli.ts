@@ -71,7 +71,10 @@ export class Cli {
 
   /** A client for the configured service; fails with exit code 4 when there is no token. */
   client(command: Command, options: Partial<SecretsClientOptions> = {}): SecretsClient {
-    if (this.globals(command).awsIam) return this.awsIamClient(command, options);
+    const mode = this.io.env.SCOPED_SECRETS_AUTH?.trim().toLowerCase() || "token";
+    if (mode !== "token" && mode !== "aws-iam")
+      throw new CliError(`SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${mode}"`, EXIT.usage);
+    if (this.globals(command).awsIam || mode === "aws-iam") return this.awsIamClient(command, options);
     const { url, token, tokenHint } = this.config(command);
     if (!token) throw new CliError(`no token: ${tokenHint}`, EXIT.auth);
     try {

@@ -12,7 +12,7 @@ import type {
   Token,
   WhoAmI,
 } from "./api-types.ts";
-import type { AuthProvider } from "./aws-iam.ts";
+import { type AuthProvider, awsIam } from "./aws-iam.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
@@ -43,7 +43,11 @@ export interface SecretsClientOptions {
   baseUrl?: string | undefined;
   /** Default: SCOPED_SECRETS_TOKEN. */
   token?: string | undefined;
-  /** Where tokens come from instead of `token`, e.g. `awsIam()` (no SCOPED_SECRETS_TOKEN needed). */
+  /**
+   * Where tokens come from instead of `token`, e.g. `awsIam()` (no SCOPED_SECRETS_TOKEN needed). Default:
+   * `awsIam()` when SCOPED_SECRETS_AUTH=aws-iam and no `token` is passed, so a Listener's default client
+   * logs in with the function's role with no code change.
+   */
   auth?: AuthProvider | undefined;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
@@ -118,10 +122,11 @@ export class SecretsClient {
         status: 0,
       });
     this.baseUrl = baseUrl;
+    const auth = options.auth ?? authFromEnv(options.token, env);
     this.transport = new Transport({
       baseUrl,
-      token: options.auth ? undefined : (options.token ?? env.SCOPED_SECRETS_TOKEN),
-      auth: options.auth,
+      token: auth ? undefined : (options.token ?? env.SCOPED_SECRETS_TOKEN),
+      auth,
       timeoutMs: options.timeoutMs ?? 10_000,
       retries: options.retries ?? 2,
       retryBaseMs: options.retryBaseMs ?? 200,
@@ -422,4 +427,21 @@ function notFound(name: string, scope: Scope, cause?: SecretsError): SecretsErro
     ...(cause?.method ? { method: cause.method } : {}),
     ...(cause?.path ? { path: cause.path } : {}),
   });
+}
+
+/** SCOPED_SECRETS_AUTH: unset or "token" (SCOPED_SECRETS_TOKEN), or "aws-iam" (the process's AWS identity). */
+function authFromEnv(
+  token: string | undefined,
+  env: Record<string, string | undefined>,
+): AuthProvider | undefined {
+  const mode = env.SCOPED_SECRETS_AUTH?.trim().toLowerCase();
+  if (!mode || mode === "token" || token !== undefined) return undefined;
+  if (mode === "aws-iam") return awsIam({ env });
+  throw new SecretsError(
+    `SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${env.SCOPED_SECRETS_AUTH}"`,
+    {
+      code: "invalid_input",
+      status: 0,
+    },
+  );
 }

@@ -43,6 +43,8 @@ new NodejsFunction(stack, "Agent", {
     SCOPED_SECRETS_URL: secretsUrl,
     // Not a secret: it names the deployment, so a login signed for it cannot be replayed elsewhere.
     SCOPED_SECRETS_SERVER_ID: serverId,
+    // Clients made without a token (a Listener's default one too) log in with this function's role.
+    SCOPED_SECRETS_AUTH: "aws-iam",
   },
 });
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -226,6 +226,41 @@ describe("--aws-iam on the CLI, against the local server and moto's STS", () => 
     const listen = await run(["listen", module, "-e", "ag_env", "--aws-iam"]);
     expect(listen.err).toMatch(/ok/);
     expect(listen.code).toBe(0);
+    // SCOPED_SECRETS_AUTH=aws-iam is --aws-iam on every command; a wrong value is a usage error.
+    const byEnv = await run(["get", "SLACK_TOKEN", "-e", "ag_env"], { SCOPED_SECRETS_AUTH: "aws-iam" });
+    expect([byEnv.code, byEnv.out]).toEqual([0, "xoxb-cli"]);
+    const typo = await run(["get", "SLACK_TOKEN", "-e", "ag_env"], { SCOPED_SECRETS_AUTH: "iam" });
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.err).toMatch(/SCOPED_SECRETS_AUTH must be/);
+  });
+
+  it("a Listener's default client logs in with SCOPED_SECRETS_AUTH=aws-iam: no code, no token", async () => {
+    const script = join(dir, "agent.mts");
+    writeFileSync(
+      script,
+      [
+        `import { Listener } from ${JSON.stringify(join(root, "client/index.ts"))};`,
+        "const listener = new Listener();",
+        'listener.on("**", async (event) => process.stdout.write(await event.secrets("SLACK_TOKEN")));',
+        'await listener.dispatchEvent({ topic: "job:ready", context: { environmentId: "ag_env" } });',
+      ].join("\n"),
+    );
+    const agentEnv = {
+      ...env,
+      DATA_DIR: undefined,
+      SCOPED_SECRETS_AUTH: "aws-iam",
+      SCOPED_SECRETS_SERVER_ID: readFileSync(join(dataDir, "server-id"), "utf8").trim(),
+    };
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
+      cwd: root,
+      env: agentEnv as NodeJS.ProcessEnv,
+      timeout: 30_000,
+    });
+    expect(stdout).toBe("xoxb-cli");
+    // A typo is a clear error, not a silent fall back to no token.
+    expect(
+      () => new SecretsClient({ env: { SCOPED_SECRETS_URL: server.url, SCOPED_SECRETS_AUTH: "iam" } }),
+    ).toThrow(/SCOPED_SECRETS_AUTH must be "aws-iam" or "token"/);
   });
 
   it("aws-identity add, ls and rm manage bindings (admin)", async () => {
