@@ -25,6 +25,8 @@ export interface SecurityTarget {
   dataDir?: string | undefined;
   /** Every log line the target wrote, as text. */
   logs?: (() => string) | undefined;
+  /** Resolves once a revocation is in effect (the cloud path: after the authorizer cache TTL). */
+  afterRevoke?: (() => Promise<void>) | undefined;
   /** The local server itself, for tests that need its internals (fault injection). */
   local?: LocalServer | undefined;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function cloudTarget(suite = "target"): Promise<SecurityTarget> {
     raw: { dynamo: target.dynamo, table: target.dynamo.table },
     dataDir: target.dataDir,
     logs: () => target.logText(),
+    afterRevoke: () => target.afterRevoke(),
     stop: () => target.stop(),
   };
 }
