@@ -3,7 +3,6 @@ import type { AwsIdentityBinding, AwsIdentityStore } from "../core/aws-auth-port
 import { conflict, notFound } from "../core/errors.ts";
 import type { PageRequest } from "../core/ports.ts";
 import type { Page } from "../core/types.ts";
-import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import { AWS_IDENTITY_PREFIX, awsIdentityPk, INDEX, META } from "./keys.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
@@ -52,21 +51,7 @@ export class AwsIdentityRepository extends RepositoryBase implements AwsIdentity
   }
 
   async listAwsIdentities(page: PageRequest): Promise<Page<AwsIdentityBinding>> {
-    const start = decodeCursor(page.cursor, ["id"]);
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byKind,
-          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
-          ExpressionAttributeValues: start ? { ":k": LIST_KIND, ":id": start.id } : { ":k": LIST_KIND },
-          Limit: pageLimit(page.limit),
-        }),
-      ),
-    );
-    const items = (out.Items ?? []).map(toBinding);
-    const last = items.at(-1);
-    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
+    return this.pageByKind(LIST_KIND, page, toBinding);
   }
 
   async deleteAwsIdentity(id: string): Promise<AwsIdentityBinding> {

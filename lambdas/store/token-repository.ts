@@ -2,7 +2,6 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { notFound } from "../core/errors.ts";
 import type { PageRequest, TokenStore } from "../core/ports.ts";
 import type { Page, Scope, TokenRecord } from "../core/types.ts";
-import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import { INDEX, META, TOKEN_PREFIX, tokenPk } from "./keys.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
@@ -61,21 +60,7 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
   }
 
   async listTokens(page: PageRequest): Promise<Page<TokenRecord>> {
-    const start = decodeCursor(page.cursor, ["id"]);
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byKind,
-          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
-          ExpressionAttributeValues: start ? { ":k": "token", ":id": start.id } : { ":k": "token" },
-          Limit: pageLimit(page.limit),
-        }),
-      ),
-    );
-    const items = (out.Items ?? []).map(toToken);
-    const last = items.at(-1);
-    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
+    return this.pageByKind("token", page, toToken);
   }
 
   async revokeToken(id: string, revokedAt: string): Promise<TokenRecord> {

@@ -20,16 +20,7 @@ export async function startMotoSts(): Promise<MotoSts> {
     stdio: "ignore",
   });
   const url = `http://127.0.0.1:${port}`;
-  const sts = (body: string) =>
-    fetch(`${url}/`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-        // moto routes by the credential scope's service; it does not check the signature.
-        authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`,
-      },
-      body,
-    });
+  const sts = (body: string) => motoStsCall(url, body);
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -43,24 +34,44 @@ export async function startMotoSts(): Promise<MotoSts> {
   }
   return {
     url,
-    async assumeRole(roleArn, sessionName) {
-      const res = await sts(
-        `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(roleArn)}&RoleSessionName=${sessionName}`,
-      );
-      const xml = await res.text();
-      const get = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1] ?? "";
-      return {
-        accessKeyId: get("AccessKeyId"),
-        secretAccessKey: get("SecretAccessKey"),
-        sessionToken: get("SessionToken"),
-      };
-    },
+    assumeRole: (roleArn, sessionName) => assumeRoleAt(url, roleArn, sessionName),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
+  };
+}
+
+/** One STS query-protocol call to moto at `url` (it routes by the credential scope's service, checks no signature). */
+function motoStsCall(url: string, body: string): Promise<Response> {
+  return fetch(`${url}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`,
+    },
+    body,
+  });
+}
+
+/** Temporary credentials for `roleArn` from the moto server at `url` (the cloud path's moto too). */
+export async function assumeRoleAt(
+  url: string,
+  roleArn: string,
+  sessionName: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+  const res = await motoStsCall(
+    url,
+    `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(roleArn)}&RoleSessionName=${sessionName}`,
+  );
+  const xml = await res.text();
+  const get = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1] ?? "";
+  return {
+    accessKeyId: get("AccessKeyId"),
+    secretAccessKey: get("SecretAccessKey"),
+    sessionToken: get("SessionToken"),
   };
 }
 
