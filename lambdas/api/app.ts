@@ -3,6 +3,8 @@ import type { App, AppDeps, AppEnv } from "./context.ts";
 import { health, installFallbacks, installMiddleware } from "./middleware.ts";
 import { json, openRoute } from "./route-helpers.ts";
 import { auditRoutes } from "./routes/audit.ts";
+import { AWS_LOGIN_PATH, awsLoginRoutes } from "./routes/auth-aws.ts";
+import { awsIdentityRoutes } from "./routes/aws-identities.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { spaceRoutes } from "./routes/spaces.ts";
@@ -12,7 +14,7 @@ import { HealthSchema } from "./schemas.ts";
 import { defaultHook } from "./validation.ts";
 
 /** Paths that need no token. Everything else under /v1 is authorized before its handler runs. */
-export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json"]);
+export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json", AWS_LOGIN_PATH]);
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -54,6 +56,8 @@ export function createApp(deps: AppDeps): App {
   tokenRoutes(app, deps);
   auditRoutes(app, deps);
   whoamiRoutes(app);
+  awsIdentityRoutes(app, deps);
+  awsLoginRoutes(app, deps);
 
   app.doc31("/v1/openapi.json", OPENAPI_SERVED);
   // doc31 registers itself through the router, not the registry: mark it open for the route table.

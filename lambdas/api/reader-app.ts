@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppContext, AppDeps, AppEnv } from "./context.ts";
 import { health, installFallbacks, installMiddleware } from "./middleware.ts";
 import { adminReads, whoami } from "./reads/admin.ts";
+import { awsIdentityReads } from "./reads/aws-identities.ts";
 import {
   checkEnvironmentParam,
   checkIfNoneMatch,
@@ -54,6 +55,7 @@ export function createReaderApp(deps: AppDeps, openapiDocument: unknown): Hono<A
   const secrets = secretReads(deps);
   const scopes = scopeReads(deps);
   const admin = adminReads(deps);
+  const awsIdentities = awsIdentityReads(deps);
 
   app.get("/v1/health", (c) => c.json(health(deps), 200));
   app.get("/v1/environments", (c) => scopes.listEnvironments(c, valid(c, "query", checkPageQuery)));
@@ -77,6 +79,7 @@ export function createReaderApp(deps: AppDeps, openapiDocument: unknown): Hono<A
   app.get("/v1/tokens", (c) => admin.listTokens(c, valid(c, "query", checkPageQuery)));
   app.get("/v1/audit", (c) => admin.listAudit(c, valid(c, "query", checkListAuditQuery)));
   app.get("/v1/whoami", whoami);
+  app.get("/v1/aws-identities", (c) => awsIdentities.list(c, valid(c, "query", checkPageQuery)));
   app.get("/v1/openapi.json", (c) => c.json(openapiDocument as object));
 
   installFallbacks(app, deps);

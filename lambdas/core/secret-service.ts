@@ -268,15 +268,6 @@ export class SecretService {
     }
   }
 
-  private async requireScope(scope: Scope): Promise<void> {
-    if (scope.spaceId) {
-      if (!(await this.store.spaceInEnvironment(scope.environmentId, scope.spaceId)))
-        throw scopeNotFound(scope);
-      return;
-    }
-    if (!(await this.store.getEnvironment(scope.environmentId))) throw scopeNotFound(scope);
-  }
-
   private async openEntry(
     scope: Scope,
     entry: EffectiveEntry,

@@ -25,6 +25,8 @@ export type AuthorizerContext = {
   environmentId: string;
   spaceId: string;
   name: string;
+  /** ISO expiry of an expiring token: API Gateway caches this answer for a fixed TTL, so the API checks it again. */
+  expiresAt?: string | undefined;
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -43,7 +45,16 @@ export function parseAuthorizerContext(raw: unknown): AuthorizerContext | undefi
   const spaceId = bound(raw.spaceId);
   if (!nonEmpty(tokenId) || !nonEmpty(name) || !ROLES.includes(role as Role)) return undefined;
   if (environmentId === undefined || spaceId === undefined) return undefined;
-  return { tokenId, role: role as Role, environmentId, spaceId, name };
+  const { expiresAt } = raw;
+  if (expiresAt !== undefined && !nonEmpty(expiresAt)) return undefined;
+  return {
+    tokenId,
+    role: role as Role,
+    environmentId,
+    spaceId,
+    name,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
 }
 
 /** Why a token did not authenticate, as a code: the only thing about a failed token that is ever logged. */
@@ -80,6 +91,7 @@ export function toAuthorizerContext(p: Principal): AuthorizerContext {
     environmentId: p.environmentId ?? UNBOUND,
     spaceId: p.spaceId ?? UNBOUND,
     name: p.name,
+    ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}),
   };
 }
 
@@ -93,10 +105,20 @@ export function principalFromAuthorizer(raw: unknown): Principal {
   if (denied) throw new AppError("unauthorized", DENY_MESSAGES[denied.denied], { key: "Authorization" });
   const c = parseAuthorizerContext(raw);
   if (!c) throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
+  // The authorizer's cached answer may outlive the token (short AWS-login tokens): expiry wins.
+  if (c.expiresAt && !(Date.parse(c.expiresAt) > Date.now()))
+    throw new AppError("unauthorized", DENY_MESSAGES.unknown_revoked_or_expired, { key: "Authorization" });
   const environmentId = c.environmentId === UNBOUND ? undefined : c.environmentId;
   const spaceId = c.spaceId === UNBOUND ? undefined : c.spaceId;
   // An admin is bound to nothing; an operator or agent always to an environment.
   if (c.role === "admin" ? environmentId !== undefined || spaceId !== undefined : environmentId === undefined)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
-  return { tokenId: c.tokenId, name: c.name, role: c.role, environmentId, spaceId };
+  return {
+    tokenId: c.tokenId,
+    name: c.name,
+    role: c.role,
+    environmentId,
+    spaceId,
+    ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}),
+  };
 }

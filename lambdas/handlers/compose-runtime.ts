@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import pkg from "../../package.json" with { type: "json" };
 import type { AppDeps, AppEnv, Services } from "../api/context.ts";
 import { createServices } from "../api/services.ts";
+import { addAwsAuth } from "../auth/aws-auth.ts";
 import type { ChangeEvents } from "../core/ports.ts";
 import { DataKeyCache } from "../crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
@@ -83,6 +84,11 @@ export async function composeRuntime(
         )
       : undefined;
   const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, events);
+  addAwsAuth(services, store, {
+    serverId: env.SERVER_ID,
+    STS_ENDPOINT: env.STS_ENDPOINT,
+    AWS_REGION: env.AWS_REGION,
+  });
 
   const deps: AppDeps = {
     services,

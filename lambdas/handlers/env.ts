@@ -20,6 +20,9 @@ export interface ApiEnv extends TableEnv {
   LOCAL_MASTER_KEY_FILE?: string | undefined;
   /** The EventBridge bus for change events (set on the writer only); without it no events are sent. */
   EVENT_BUS_NAME?: string | undefined;
+  /** AWS login (issue 17): this deployment's id, and an STS endpoint override. */
+  SERVER_ID?: string | undefined;
+  STS_ENDPOINT?: string | undefined;
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -63,6 +66,8 @@ export function readApiEnv(env: RawEnv): ApiEnv {
     KEY_ARN: optionalText(env.KEY_ARN),
     LOCAL_MASTER_KEY_FILE: optionalText(env.LOCAL_MASTER_KEY_FILE),
     EVENT_BUS_NAME: optionalText(env.EVENT_BUS_NAME),
+    SERVER_ID: optionalText(env.SERVER_ID),
+    STS_ENDPOINT: optionalText(env.STS_ENDPOINT),
   };
   if (value.KEY_ARN === undefined && value.LOCAL_MASTER_KEY_FILE === undefined)
     misconfigured(["KEY_ARN: set KEY_ARN (the KMS key) or LOCAL_MASTER_KEY_FILE (a local master key)"]);
