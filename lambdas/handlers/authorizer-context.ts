@@ -16,7 +16,7 @@ export const UNBOUND = "-";
  * What the authorizer hands API Gateway for the API function (`requestContext.authorizer.lambda`): flat,
  * non-empty strings only, which API Gateway passes through as given. Checked by hand, not with zod: this
  * file is in both functions' bundles, and zod would be a third of the authorizer's
- * (test/unit/authorizer-context.test.ts holds the zod schema it replaced and compares the two).
+ * (test/unit/lambda-env.test.ts holds the zod schema it replaced and compares the two).
  */
 export type AuthorizerContext = {
   tokenId: string;
