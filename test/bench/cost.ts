@@ -140,7 +140,7 @@ export interface MemoryOption {
   ratio: number;
   /** Time the function's own compute takes at this CPU share, per read, ms (the DynamoDB wait comes on top). */
   computeMs: number;
-  /** Cold import + composition scaled to this CPU share, ms: an upper bound (AWS does not document init CPU). */
+  /** Cold import + composition scaled to this CPU share, ms: an estimate (AWS does not document init CPU). */
   coldImportMs: number;
   deployed: boolean;
 }

@@ -245,7 +245,7 @@ export function costMarkdown(c: BenchResults["cost"]): string {
   for (const v of c.variants)
     out.push(`\n- ${v.name[0]?.toUpperCase()}${v.name.slice(1)}: **$${v.total.toFixed(2)}**`);
   out.push(
-    "\nThe reader at other memory sizes (same measured compute, scaled by the CPU share; cold import scaled the same way, an upper bound):\n",
+    "\nThe reader at other memory sizes (the same measured compute scaled by each CPU share; cold import scaled the same way, an estimate: AWS does not document the CPU share during init, and a Graviton core is not this machine's):\n",
   );
   out.push(
     table(
