@@ -113,7 +113,7 @@ export interface CostModel {
   secretsManager: number;
   /** Every read arriving after the authorizer cache and the data-key cache expired. */
   worstCase: number;
-  /** The same traffic with the logging changes docs/performance.md proposes. */
+  /** The same traffic with other log settings: as before the logging changes, and the access log as JSON. */
   variants: CostVariant[];
   /** What no implementation of this architecture can go under (issue 15), and total ÷ floor. */
   floor: {
@@ -179,7 +179,7 @@ const FULL_VCPU_MB = 1769;
 const PLATFORM_LOG_BYTES = 270;
 /** CloudWatch Logs counts 26 bytes of overhead per log event. */
 const EVENT_OVERHEAD = 26;
-/** One API Gateway access log line in the stack's JSON format, typical values. */
+/** A warm read's values in the stack's access-log line (infra/log-settings.ts). */
 const ACCESS_LOG_VALUES = {
   requestId: "Pq3xYhGeoAMEbQw=",
   ip: "203.0.113.7",
