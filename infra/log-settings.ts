@@ -25,9 +25,9 @@ export const ACCESS_LOG_FIELDS = [
   { name: "route", variable: "$context.routeKey", quoted: true },
   { name: "status", variable: "$context.status" },
   { name: "ms", variable: "$context.responseLatency" },
-  // Who called: the token id the authorizer returns ("-" when it denied or did not run).
+  // Who called: the token id the authorizer returns ("-" on open routes, or when the token did not authenticate).
   { name: "tokenId", variable: "$context.authorizer.tokenId" },
-  // API Gateway's own error ("Forbidden" from the authorizer, "Too Many Requests", …; "-" if the app answered).
+  // API Gateway's own error ("Unauthorized" without a header, "Too Many Requests", …; "-" if the app answered).
   { name: "error", variable: "$context.error.message", quoted: true },
   // Why the authorizer failed, e.g. it threw because DynamoDB was unreachable and API Gateway answered 500.
   { name: "authError", variable: "$context.authorizer.error", quoted: true },
