@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/writes-only.ts [rounds]`: only the write section of `npm run bench` (c=16, paired
+ * `npx tsx test/bench/writes-only.ts [rounds=3] [concurrency=16]`: only the write section of `npm run bench` (paired
  * rounds against a bare PutItem), for measuring a write-path change without the other sections' minutes.
  */
 import { loadavg } from "node:os";
@@ -18,12 +18,16 @@ try {
     createProgress(),
   );
   for (const row of r.rows)
-    console.log(`${row.what} @ ${row.engine}: ${Math.round(row.rps)} ops/s, p50 ${row.p50} ms`);
+    console.log(
+      `${row.what} @ ${row.engine}: ${Math.round(row.rps)} ops/s, p50 ${row.p50} ms, CPU ${row.cpuMsPerOp} ms/op`,
+    );
   for (const x of r.ratios)
     console.log(
       `c=${x.concurrency} ÷ bare (${x.versus}): ${x.ratio} (${x.min}–${x.max})${x.trustworthy ? "" : " ⚠"}`,
     );
-  console.log(`calls per set: ${JSON.stringify(r.dynamoPerWrite)} · load ${load} → ${loadavg()[0]?.toFixed(2)}`);
+  console.log(
+    `calls per set: ${JSON.stringify(r.dynamoPerWrite)} · load ${load} → ${loadavg()[0]?.toFixed(2)}`,
+  );
 } finally {
   await bench.stop();
 }
