@@ -11,6 +11,8 @@ export {
 export { matchTopic } from "./listener/topic.ts";
 export {
   type AuditEvent,
+  type AwsIdentity,
+  type CreateAwsIdentityRequest,
   type CreatedToken,
   type CreateTokenRequest,
   type Environment,
@@ -24,6 +26,13 @@ export {
   type Token,
   type WhoAmI,
 } from "./sdk/api-types.ts";
+export {
+  type AuthContext,
+  type AuthProvider,
+  type AwsCredentials,
+  type AwsIamOptions,
+  awsIam,
+} from "./sdk/aws-iam.ts";
 export { type ErrorDetail, SecretsError, type SecretsErrorCode } from "./sdk/errors.ts";
 export type {
   ChangeCallback,

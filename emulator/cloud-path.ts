@@ -47,6 +47,10 @@ export interface CloudPath {
   /** The emulated table (DynamoDB Local) and its physical name. */
   dynamo: DynamoClients & { endpoint: string; table: string };
   kms: { endpoint: string; keyArn: string };
+  /** moto's STS (the same server as KMS), where the functions verify AWS logins. */
+  sts: { endpoint: string };
+  /** The SERVER_ID the template gives the API functions: what an AWS login must sign. */
+  serverId: string | undefined;
   /** In memory when keepLogs: what the functions printed, the access log, and one record per request. */
   logs: {
     functions: string[];
@@ -160,6 +164,13 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
     }
     const gatewayConfig = gatewayConfigFrom(template, resolveValue);
 
+    const serverIds = new Set(
+      Object.values(assembly.functions).flatMap((fn) =>
+        fn.environment.SERVER_ID === undefined ? [] : [String(resolveValue(fn.environment.SERVER_ID))],
+      ),
+    );
+    const [serverId] = serverIds;
+
     say("[4/5] starting the functions' Lambda-like workers on Node 24…");
     const pools: Record<string, FunctionPool> = {};
     for (const fn of Object.values(assembly.functions)) {
@@ -176,6 +187,8 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
         AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
         AWS_ENDPOINT_URL_KMS: moto.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
+        // AWS logins: the writer relays signed GetCallerIdentity calls to moto's STS, not to AWS's.
+        STS_ENDPOINT: moto.endpoint,
       };
       const name = `${assembly.stackName}-${fn.logicalId}`.slice(0, 64);
       const logFile = join(logDir, `${fn.logicalId}.log`);
@@ -270,6 +283,8 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
       pools,
       dynamo: { ...ddb.clients, endpoint: ddb.endpoint, table: tableName },
       kms: { endpoint: moto.endpoint, keyArn },
+      sts: { endpoint: moto.endpoint },
+      serverId,
       logs,
       pids: () => [...children, ...Object.values(pools).flatMap((p) => p.pids())],
       close: async () => {

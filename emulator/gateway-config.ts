@@ -22,6 +22,13 @@ export interface RouteConfig {
   /** Integration TimeoutInMillis (HTTP APIs: 50–30,000, default 30,000). */
   timeoutMs: number;
   authorizer?: AuthorizerConfig | undefined;
+  /** The stage's RouteSettings for this route key, which replace DefaultRouteSettings' throttle for it. */
+  throttle?: Throttle | undefined;
+}
+
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
 }
 
 export interface CorsConfig {
@@ -37,7 +44,7 @@ export interface GatewayConfig {
   routes: RouteConfig[];
   cors?: CorsConfig | undefined;
   /** The $default stage's DefaultRouteSettings (requests per second, bucket size). */
-  throttle?: { rateLimit: number; burstLimit: number } | undefined;
+  throttle?: Throttle | undefined;
   /** The stage's access-log format, with $context variables. */
   accessLogFormat?: string | undefined;
 }
@@ -90,6 +97,10 @@ export function gatewayConfigFrom(template: Template, resolve: (v: Cfn) => Cfn):
       timeoutMs: Math.min(Number(p.TimeoutInMillis ?? HTTP_API_MAX_TIMEOUT_MS), HTTP_API_MAX_TIMEOUT_MS),
     });
   }
+  const stages = ofType(template, "AWS::ApiGatewayV2::Stage").filter(
+    ([, s]) => s.Properties?.StageName === "$default",
+  );
+  const stage = stages[0]?.[1]?.Properties;
   const routes: RouteConfig[] = ofType(template, "AWS::ApiGatewayV2::Route").map(([id, r]) => {
     const p = r.Properties ?? {};
     const integrationId = [...referencedIds(p.Target)].find((x) => integrations.has(x));
@@ -100,7 +111,13 @@ export function gatewayConfigFrom(template: Template, resolve: (v: Cfn) => Cfn):
     if (p.AuthorizationType === "CUSTOM" && !authorizer) throw new Error(`route ${id}: unknown authorizer`);
     if (!["NONE", "CUSTOM", undefined].includes(p.AuthorizationType))
       throw new Error(`route ${id}: AuthorizationType ${p.AuthorizationType} is not emulated`);
-    return { ...parseRouteKey(String(p.RouteKey)), ...integration, authorizer };
+    const throttle = throttleOf(stage?.RouteSettings?.[String(p.RouteKey)]);
+    return {
+      ...parseRouteKey(String(p.RouteKey)),
+      ...integration,
+      authorizer,
+      ...(throttle ? { throttle } : {}),
+    };
   });
   const corsProps = api.Properties?.CorsConfiguration;
   const cors: CorsConfig | undefined = corsProps
@@ -113,22 +130,20 @@ export function gatewayConfigFrom(template: Template, resolve: (v: Cfn) => Cfn):
         allowCredentials: corsProps.AllowCredentials === true,
       }
     : undefined;
-  const stages = ofType(template, "AWS::ApiGatewayV2::Stage").filter(
-    ([, s]) => s.Properties?.StageName === "$default",
-  );
-  const stage = stages[0]?.[1]?.Properties;
-  const settings = stage?.DefaultRouteSettings;
   return {
     routes,
     cors,
-    throttle:
-      settings?.ThrottlingRateLimit !== undefined || settings?.ThrottlingBurstLimit !== undefined
-        ? {
-            rateLimit: Number(settings.ThrottlingRateLimit ?? Number.POSITIVE_INFINITY),
-            burstLimit: Number(settings.ThrottlingBurstLimit ?? Number.POSITIVE_INFINITY),
-          }
-        : undefined,
+    throttle: throttleOf(stage?.DefaultRouteSettings),
     accessLogFormat: stage?.AccessLogSettings?.Format,
+  };
+}
+
+function throttleOf(settings: Record<string, Cfn> | undefined): Throttle | undefined {
+  if (settings?.ThrottlingRateLimit === undefined && settings?.ThrottlingBurstLimit === undefined)
+    return undefined;
+  return {
+    rateLimit: Number(settings.ThrottlingRateLimit ?? Number.POSITIVE_INFINITY),
+    burstLimit: Number(settings.ThrottlingBurstLimit ?? Number.POSITIVE_INFINITY),
   };
 }
 

@@ -66,6 +66,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
   const bucket = config.throttle
     ? new TokenBucket(config.throttle.rateLimit, config.throttle.burstLimit, now)
     : undefined;
+  // Route-level throttling replaces the stage's default for its route ("Route-level throttling", same page).
+  const routeBuckets = new Map(
+    config.routes.flatMap((r) =>
+      r.throttle ? [[r, new TokenBucket(r.throttle.rateLimit, r.throttle.burstLimit, now)] as const] : [],
+    ),
+  );
   const cache = new AuthorizerCache(now);
   const stats: GatewayStats = { authorizerInvocations: 0, authorizerCacheHits: 0 };
 
@@ -112,14 +118,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps) {
   }
 
   async function decide(r: IncomingRequest): Promise<Decision> {
-    // Stage throttling comes before anything else reaches a function.
-    if (bucket && !bucket.take()) return gatewayAnswer("throttled", "-");
+    // Throttling comes before anything else reaches a function: the route's own limits, else the stage's.
+    const found = match(r.method, r.rawPath);
+    const limit = (found && routeBuckets.get(found.route)) ?? bucket;
+    if (limit && !limit.take()) return gatewayAnswer("throttled", "-");
     const preflight =
       config.cors !== undefined &&
       r.method === "OPTIONS" &&
       r.headers.origin !== undefined &&
       r.headers["access-control-request-method"] !== undefined;
-    const found = match(r.method, r.rawPath);
     if (preflight && (!found || found.route.method === "ANY"))
       return { status: 204, headers: {}, cookies: [], body: Buffer.alloc(0), routeKey: "-" };
     // An unmatched request gets API Gateway's own 404 {"message":"Not Found"}.

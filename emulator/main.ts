@@ -39,6 +39,10 @@ try {
   say(
     `Use it: export SCOPED_SECRETS_URL=${cloud.url} SCOPED_SECRETS_TOKEN=$(cat ${resolve(dataDir, "admin-token")})`,
   );
+  if (cloud.serverId)
+    say(
+      `AWS logins (--aws-iam): server id ${cloud.serverId}, verified with moto's STS at ${cloud.sts.endpoint} (it checks no signature)`,
+    );
   say(`Function and access logs: ${resolve(dataDir, "logs")}/. Ctrl-C stops everything this started.`);
 } catch (e) {
   if (e instanceof CloudStartupError) {

@@ -15,6 +15,8 @@ import { KEY_USE_CONDITION, type Storage } from "./storage.ts";
 export interface FunctionsProps {
   storage: Storage;
   changeEvents: ChangeEvents;
+  /** SERVER_ID of the API functions: what AWS logins must sign (X-Scoped-Secrets-Server-ID). */
+  serverId: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -118,6 +120,8 @@ export class Functions extends Construct {
       environment: {
         TABLE_NAME: props.storage.table.tableName,
         KEY_ARN: props.storage.key.keyArn,
+        // AWS logins go out to the regional STS endpoint (no IAM permission needed for GetCallerIdentity).
+        SERVER_ID: props.serverId,
         ...environment,
       },
       statements,

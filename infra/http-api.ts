@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -14,6 +15,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { RouteEntry } from "../lambdas/api/route-table.ts";
+import { AWS_LOGIN_PATH } from "../lambdas/api/routes/auth-aws.ts";
 import { ACCESS_LOG_FIELDS, LOG_SETTINGS } from "./log-settings.ts";
 
 export interface HttpApiProps {
@@ -24,6 +26,8 @@ export interface HttpApiProps {
   /** How long API Gateway reuses an authorizer answer for the same Authorization header (0–60 s). */
   authorizerCacheTtl: Duration;
   throttle: ThrottleSettings;
+  /** POST /v1/auth/aws's own limit (it runs without the authorizer; each attempt calls STS). */
+  loginThrottle: Required<ThrottleSettings>;
   logRetention: logs.RetentionDays;
   /** The admin UI's origin (https://…): the only origin CORS allows. */
   corsOrigin?: string | undefined;
@@ -94,11 +98,25 @@ export class ScopedSecretsHttpApi extends Construct {
         integration: route.method === "GET" ? reader : writer,
         ...(route.open ? {} : { authorizer }),
       });
+      const login = route.method === "POST" && route.path === AWS_LOGIN_PATH;
       if (route.open && added)
         Validations.of(added).acknowledge({
           id: "AwsSolutions::AwsSolutions-APIG4",
-          reason: `${route.method} ${route.path} is public by design (DESIGN §3): liveness and the API description carry no data`,
+          reason: login
+            ? `${route.method} ${route.path} is the AWS IAM login (DESIGN §7): it authenticates the caller itself with a signed sts:GetCallerIdentity, under its own route throttle`
+            : `${route.method} ${route.path} is public by design (DESIGN §3): liveness and the API description carry no data`,
         });
+      if (login && added) {
+        const stage = this.stage.node.defaultChild as CfnStage;
+        stage.routeSettings = {
+          [`${route.method} ${route.path}`]: {
+            ThrottlingRateLimit: props.loginThrottle.rateLimit,
+            ThrottlingBurstLimit: props.loginThrottle.burstLimit,
+          },
+        };
+        // Route settings name a route key: the route must exist before the stage refers to it.
+        stage.node.addDependency(added);
+      }
     }
   }
 

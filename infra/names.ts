@@ -10,6 +10,7 @@ export const OUTPUTS = {
   eventBusName: "EventBusName",
   eventBusArn: "EventBusArn",
   alarmTopicArn: "AlarmTopicArn",
+  serverId: "ServerId",
 } as const;
 
 /**

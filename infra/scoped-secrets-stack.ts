@@ -36,10 +36,14 @@ export class ScopedSecretsStack extends Stack {
     const logRetention = props.logRetention;
     this.storage = new Storage(this, "Storage");
     this.changeEvents = new ChangeEvents(this, "ChangeEvents");
+    // Default server id: names this stack in this account and region, so a login signed for another
+    // deployment of the same code is refused here.
+    const serverId = props.serverId || `scoped-secrets:${this.account}:${this.region}:${this.stackName}`;
     this.functions = new Functions(this, "Functions", {
       storage: this.storage,
       changeEvents: this.changeEvents,
       logRetention,
+      serverId,
     });
     const uiProps = { webDistDir: props.webDistDir ?? resolve(PROJECT_ROOT, "web/dist"), logRetention };
     this.ui = props.ui ? new AdminUi(this, "AdminUi", uiProps) : undefined;
@@ -50,6 +54,7 @@ export class ScopedSecretsStack extends Stack {
       authorizer: this.functions.authorizer,
       authorizerCacheTtl: props.authorizerCacheTtl,
       throttle: props.throttle,
+      loginThrottle: props.loginThrottle,
       logRetention,
       corsOrigin: this.ui?.origin,
     });
@@ -84,6 +89,10 @@ export class ScopedSecretsStack extends Stack {
     new CfnOutput(this, OUTPUTS.alarmTopicArn, {
       value: this.monitoring.alarmTopic.topicArn,
       description: "SNS topic every alarm notifies (subscribe to it, or -c alarmEmail=…)",
+    });
+    new CfnOutput(this, OUTPUTS.serverId, {
+      value: serverId,
+      description: "Server id for AWS logins (SCOPED_SECRETS_SERVER_ID of agents)",
     });
   }
 }

@@ -13,6 +13,9 @@ export interface Settings {
   authorizerCacheTtl: Duration;
   /** Subscribed by e-mail to the alarm topic; none by default. */
   alarmEmail: string | undefined;
+  /** AWS login (POST /v1/auth/aws): its own API Gateway route throttle, and this deployment's server id ("" = derived). */
+  loginThrottle: Required<ThrottleSettings>;
+  serverId: string;
 }
 
 /** Context keys and their defaults (documented in docs/deploy.md). */
@@ -24,6 +27,9 @@ export const SETTING_DEFAULTS = {
   ui: true,
   authorizerCacheSeconds: 60,
   alarmEmail: "",
+  loginThrottleRateLimit: 5,
+  loginThrottleBurstLimit: 10,
+  serverId: "",
 } as const;
 
 const RETENTIONS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === "number"));
@@ -58,9 +64,25 @@ export function readSettings(node: Node): Settings {
       `one of CloudWatch's retention periods (${[...RETENTIONS].sort((a, b) => a - b).join(", ")})`,
     ) as RetentionDays,
     ui: uiValue !== false && uiValue !== "false",
+    loginThrottle: {
+      rateLimit: num("loginThrottleRateLimit", (n) => n > 0, "requests per second, more than 0"),
+      burstLimit: num(
+        "loginThrottleBurstLimit",
+        (n) => Number.isInteger(n) && n > 0,
+        "a whole number above 0",
+      ),
+    },
+    serverId: serverIdSetting(String(get("serverId"))),
     authorizerCacheTtl: Duration.seconds(
       num("authorizerCacheSeconds", (n) => Number.isInteger(n) && n >= 0 && n <= 60, "0 to 60 seconds"),
     ),
     alarmEmail: alarmEmail || undefined,
   };
+}
+
+/** A server id given with -c serverId=…: what SERVER_ID accepts (it travels in an HTTP header). */
+function serverIdSetting(value: string): string {
+  if (value !== "" && !/^[A-Za-z0-9._:/@+=-]{1,128}$/.test(value))
+    throw new Error(`context serverId=${value} is invalid: 1-128 letters, digits and . _ : / @ + = -`);
+  return value;
 }

@@ -15,6 +15,9 @@ try {
     webhook: process.env.EVENTS_WEBHOOK_URL?.trim()
       ? { url: process.env.EVENTS_WEBHOOK_URL.trim() }
       : undefined,
+    serverId: process.env.SERVER_ID || undefined,
+    stsEndpoint: process.env.STS_ENDPOINT || undefined,
+    awsRegion: process.env.AWS_REGION || undefined,
   });
   let stopping = false;
   const stop = async (signal: string) => {

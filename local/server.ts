@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +8,7 @@ import { createApp } from "../lambdas/api/app.ts";
 import { bearerToken } from "../lambdas/api/bearer.ts";
 import type { App, AppDeps, RequestLog, Services } from "../lambdas/api/context.ts";
 import { createServices } from "../lambdas/api/services.ts";
+import { addAwsAuth, checkAwsAuthConfig } from "../lambdas/auth/aws-auth.ts";
 import { TokenService } from "../lambdas/core/token-service.ts";
 import { DataKeyCache } from "../lambdas/crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../lambdas/crypto/envelope-cipher.ts";
@@ -40,6 +42,11 @@ export interface LocalServerOptions {
   webhook?:
     | ({ url: string; log?: (line: Record<string, unknown>) => void } & Partial<WebhookTuning>)
     | undefined;
+  /** AWS login: this server's id (SERVER_ID; default DATA_DIR/server-id, made on first start). */
+  serverId?: string | undefined;
+  /** AWS login: the STS endpoint logins are verified with (STS_ENDPOINT; default from AWS_REGION, else global). */
+  stsEndpoint?: string | undefined;
+  awsRegion?: string | undefined;
 }
 
 export interface LocalServer {
@@ -79,6 +86,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw new StartupError(
       `a key rotation in ${dataDir} did not finish (master.key.new exists); run \`scoped-secrets rotate-key --data-dir ${dataDir}\` again to complete it, then start the server`,
     );
+
+  // Checked before the database is created, so a bad setting never leaves a half-made first start.
+  const awsAuth = {
+    serverId: options.serverId ?? localServerId(dataDir),
+    STS_ENDPOINT: options.stsEndpoint,
+    AWS_REGION: options.awsRegion,
+  };
+  try {
+    checkAwsAuthConfig(awsAuth);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
 
   const { engine: db, clients } = await openEmbeddedStore(dataDir).catch((e) => {
     throw new StartupError(`could not start the embedded database in ${dataDir}/db: ${(e as Error).message}`);
@@ -121,6 +140,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     scopes: store,
     principalCache: { ttlMs: PRINCIPAL_CACHE_MS },
   });
+  addAwsAuth(services, store, awsAuth);
   const log =
     options.log ??
     ((line: RequestLog) => process.stdout.write(`${JSON.stringify({ level: "info", ...line })}\n`));
@@ -190,6 +210,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         : `No ${adminTokenPath}: use an admin token you created earlier.`,
     );
   }
+
+  say(
+    `AWS logins (--aws-iam): server id ${services.awsAuth?.serverId}, verified with STS at ${services.awsAuth?.stsHost}`,
+  );
 
   let closed = false;
   return {
@@ -263,6 +287,14 @@ function prepareDataDir(dataDir: string) {
 
 // dynalite runs on its own thread and a private unix socket (local/embedded-engine.ts).
 export { type EngineThread, startEngineThread } from "./embedded-engine.ts";
+
+/** This server's id for AWS logins, kept in DATA_DIR/server-id (not a secret: it names the deployment). */
+function localServerId(dataDir: string): string {
+  const file = join(dataDir, "server-id");
+  if (!existsSync(file))
+    writeFileSync(file, `local-${randomBytes(12).toString("hex")}\n`, { mode: 0o644, flag: "wx" });
+  return readFileSync(file, "utf8").trim();
+}
 
 /** Reads DATA_DIR/admin-token if present (the CLI's default credentials). */
 export function readAdminToken(dataDir: string): string | undefined {

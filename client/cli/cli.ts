@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { awsIam } from "../sdk/aws-iam.ts";
 import { isLoopbackUrl } from "../sdk/http.ts";
 import { SecretsClient, type SecretsClientOptions } from "../sdk/secrets-client.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
@@ -26,6 +27,8 @@ export const DEFAULT_URL = "http://127.0.0.1:8787";
 export interface GlobalOptions {
   url?: string | undefined;
   json?: boolean | undefined;
+  /** Set by commands that take --aws-iam. */
+  awsIam?: boolean | undefined;
 }
 
 /** Per-run state shared by the commands: io, configuration, the exit code. */
@@ -68,6 +71,10 @@ export class Cli {
 
   /** A client for the configured service; fails with exit code 4 when there is no token. */
   client(command: Command, options: Partial<SecretsClientOptions> = {}): SecretsClient {
+    const mode = this.io.env.SCOPED_SECRETS_AUTH?.trim().toLowerCase() || "token";
+    if (mode !== "token" && mode !== "aws-iam")
+      throw new CliError(`SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${mode}"`, EXIT.usage);
+    if (this.globals(command).awsIam || mode === "aws-iam") return this.awsIamClient(command, options);
     const { url, token, tokenHint } = this.config(command);
     if (!token) throw new CliError(`no token: ${tokenHint}`, EXIT.auth);
     try {
@@ -79,6 +86,34 @@ export class Cli {
         allowInsecureHttp: ["1", "true"].includes(this.io.env.SCOPED_SECRETS_ALLOW_HTTP ?? ""),
         ...options,
       });
+    } catch (e) {
+      throw new CliError(`${(e as Error).message} (got ${JSON.stringify(url)})`, EXIT.usage);
+    }
+  }
+
+  /** --aws-iam: tokens from POST /v1/auth/aws, signed with this machine's AWS identity; no SCOPED_SECRETS_TOKEN. */
+  private awsIamClient(command: Command, options: Partial<SecretsClientOptions>): SecretsClient {
+    const env = this.io.env;
+    const url = this.globals(command).url ?? env.SCOPED_SECRETS_URL ?? DEFAULT_URL;
+    const dataDir = env.DATA_DIR || ".data";
+    const idFile = isAbsolute(dataDir) ? join(dataDir, "server-id") : join(this.io.cwd, dataDir, "server-id");
+    // Like the admin token: a local server's id file is only used for a server on this machine.
+    const serverId = env.SCOPED_SECRETS_SERVER_ID ?? (isLoopback(url) ? readToken(idFile) : undefined);
+    if (!serverId)
+      throw new CliError(
+        `--aws-iam needs the server's id: set SCOPED_SECRETS_SERVER_ID (the stack's ServerId output${isLoopback(url) ? `, or ${idFile} of a local server` : ""})`,
+        EXIT.auth,
+      );
+    const credentials = env.AWS_ACCESS_KEY_ID
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+          sessionToken: env.AWS_SESSION_TOKEN,
+        }
+      : undefined;
+    try {
+      const auth = awsIam({ serverId, env, credentials });
+      return new SecretsClient({ baseUrl: url, auth, fetch: this.io.fetch, env: {}, ...options });
     } catch (e) {
       throw new CliError(`${(e as Error).message} (got ${JSON.stringify(url)})`, EXIT.usage);
     }
@@ -131,6 +166,13 @@ export function withScope(command: Command, what = "the secret's"): Command {
     .requiredOption("-e, --environment <id>", `${what} environment id`)
     .option("-s, --space <id>", `${what} space id (default: the environment itself)`);
 }
+
+/** `--aws-iam`, shared by the commands an agent runs (get, ls, exec, export, listen). */
+export const awsIamOption = () =>
+  new Option(
+    "--aws-iam",
+    "log in with this machine's AWS identity (its IAM role) instead of a token; needs SCOPED_SECRETS_SERVER_ID",
+  );
 
 /** A commander parser for whole numbers ≥ min. */
 export const wholeNumber =

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { Cli, type CliIo, DEFAULT_URL } from "./cli.ts";
 import { registerAudit } from "./commands/audit.ts";
+import { registerAwsIdentities } from "./commands/aws-identities.ts";
 import { registerExec } from "./commands/exec.ts";
 import { registerListen } from "./commands/listen.ts";
 import { registerRenames } from "./commands/rename.ts";
@@ -64,6 +65,7 @@ Examples:
   registerSecrets(program, cli);
   registerTokens(program, cli);
   registerAudit(program, cli);
+  registerAwsIdentities(program, cli);
   registerExec(program, cli);
   registerTransfer(program, cli);
   registerListen(program, cli);

@@ -114,6 +114,42 @@ export interface WhoAmI {
   spaceId: string | null;
 }
 
+/** An IAM role bound to a role and scope (POST /v1/aws-identities). */
+export interface AwsIdentity {
+  id: string;
+  name: string;
+  principalArn: string;
+  /** arn:aws:iam::<account>:role/<name>: STS drops the path, logins match this. */
+  canonicalArn: string;
+  role: "agent" | "operator";
+  environmentId: string;
+  spaceId: string | null;
+  tokenTtlSeconds: number;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface CreateAwsIdentityRequest {
+  name: string;
+  principalArn: string;
+  role: "agent" | "operator";
+  environmentId: string;
+  spaceId?: string | undefined;
+  /** Lifetime of the tokens a login gets; default 900 (15 min), at most 3600. */
+  tokenTtlSeconds?: number | undefined;
+}
+
+/** What POST /v1/auth/aws answers: a short-lived bearer token for the binding's role and scope. */
+export interface AwsLoginResult {
+  token: string;
+  tokenId: string;
+  expiresAt: string;
+  role: "agent" | "operator";
+  environmentId: string;
+  spaceId: string | null;
+  bindingId: string;
+}
+
 /** The codes of the server's `{"errors": …}` failures (lambdas/core/errors.ts). */
 export type ErrorCode =
   | "invalid_input"

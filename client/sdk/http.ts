@@ -1,3 +1,4 @@
+import type { AuthProvider } from "./aws-iam.ts";
 import { codeForStatus, errorDetails, SecretsError } from "./errors.ts";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -5,6 +6,8 @@ export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export interface TransportOptions {
   baseUrl: string;
   token: string | undefined;
+  /** Supplies (and renews) the token instead of `token`, e.g. awsIam(). */
+  auth?: AuthProvider | undefined;
   /** Per attempt, in milliseconds. */
   timeoutMs: number;
   /** Extra attempts for idempotent calls after 429/502/503/504, a timeout or a network error. */
@@ -53,18 +56,23 @@ export class Transport {
     url.password = "";
     this.displayUrl = url.toString().replace(/\/+$/, "");
     this.base = options.baseUrl.replace(/\/+$/, "");
-    if (options.token) assertSafeTransport(options.baseUrl, options.allowInsecureHttp);
+    if (options.token || options.auth) assertSafeTransport(options.baseUrl, options.allowInsecureHttp);
   }
 
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const idempotent = spec.method === "GET";
     const maxAttempts = idempotent ? 1 + Math.max(0, this.options.retries) : 1;
+    let relogged = false;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
+      let token: string | undefined;
       try {
-        res = await this.send(spec);
+        token = await this.bearer();
+        res = await this.send(spec, token);
       } catch (e) {
-        const error = this.networkError(spec, e);
+        // The auth provider's own errors are already clear; a login that could not get through is retried like the call.
+        const error = e instanceof SecretsError ? e : this.networkError(spec, e);
+        if (e instanceof SecretsError && !e.unreachable) throw e;
         if (attempt < maxAttempts) {
           await this.pause(attempt, undefined);
           continue;
@@ -76,6 +84,13 @@ export class Transport {
         return { status: 304, data: undefined as T, etag: res.headers.get("etag") ?? undefined };
       }
       if (res.ok) return this.parse<T>(spec, res);
+      // A provider's token was refused (revoked, or expired early): log in again once. A 401 wrote nothing.
+      if (res.status === 401 && this.options.auth && token && !relogged) {
+        this.options.auth.invalidate(token);
+        relogged = true;
+        attempt--;
+        continue;
+      }
       const body = await res.json().catch(() => undefined);
       if (attempt < maxAttempts && RETRY_STATUS.has(res.status)) {
         await this.pause(attempt, res.headers.get("retry-after"));
@@ -85,11 +100,19 @@ export class Transport {
     }
   }
 
-  private send(spec: RequestSpec): Promise<Response> {
+  private bearer(): Promise<string | undefined> {
+    const { auth, token, baseUrl, fetch, timeoutMs } = this.options;
+    if (!auth) return Promise.resolve(token);
+    // A signed login is replayable against this server until it expires: never over cleartext.
+    assertSafeTransport(this.base, this.options.allowInsecureHttp);
+    return auth.token({ baseUrl, fetch, timeoutMs });
+  }
+
+  private send(spec: RequestSpec, token: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...spec.headers };
-    if (this.options.token) {
+    if (token) {
       assertSafeTransport(this.base, this.options.allowInsecureHttp);
-      headers.authorization = `Bearer ${this.options.token}`;
+      headers.authorization = `Bearer ${token}`;
     }
     let body: string | undefined;
     if (spec.body !== undefined) {
@@ -133,7 +156,7 @@ export class Transport {
         ? `the service at ${this.displayUrl} failed with status ${status}; retry later`
         : `${spec.method} ${spec.path} failed with status ${status}`;
     let message = errors ? errors.map((e) => e.message).join("; ") : fallback;
-    if (status === 401 && !this.options.token)
+    if (status === 401 && !this.options.token && !this.options.auth)
       message = `no token was sent: pass { token } or set SCOPED_SECRETS_TOKEN (${message})`;
     return new SecretsError(message, {
       code: codeForStatus(status),

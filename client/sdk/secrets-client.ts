@@ -1,5 +1,7 @@
 import type {
   AuditEvent,
+  AwsIdentity,
+  CreateAwsIdentityRequest,
   CreatedToken,
   CreateTokenRequest,
   Environment,
@@ -10,6 +12,7 @@ import type {
   Token,
   WhoAmI,
 } from "./api-types.ts";
+import { type AuthProvider, awsIam } from "./aws-iam.ts";
 import { SecretsError } from "./errors.ts";
 import { type RequestSpec, Transport } from "./http.ts";
 import { SecretMemory } from "./secret-cache.ts";
@@ -40,6 +43,12 @@ export interface SecretsClientOptions {
   baseUrl?: string | undefined;
   /** Default: SCOPED_SECRETS_TOKEN. */
   token?: string | undefined;
+  /**
+   * Where tokens come from instead of `token`, e.g. `awsIam()` (no SCOPED_SECRETS_TOKEN needed). Default:
+   * `awsIam()` when SCOPED_SECRETS_AUTH=aws-iam and no `token` is passed, so a Listener's default client
+   * logs in with the function's role with no code change.
+   */
+  auth?: AuthProvider | undefined;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
   /** Extra attempts for GETs on 429/502/503/504, timeouts and network errors. Default 2. */
@@ -113,9 +122,11 @@ export class SecretsClient {
         status: 0,
       });
     this.baseUrl = baseUrl;
+    const auth = options.auth ?? authFromEnv(options.token, env);
     this.transport = new Transport({
       baseUrl,
-      token: options.token ?? env.SCOPED_SECRETS_TOKEN,
+      token: auth ? undefined : (options.token ?? env.SCOPED_SECRETS_TOKEN),
+      auth,
       timeoutMs: options.timeoutMs ?? 10_000,
       retries: options.retries ?? 2,
       retryBaseMs: options.retryBaseMs ?? 200,
@@ -324,6 +335,16 @@ export class SecretsClient {
     },
   };
 
+  /** IAM roles bound to a role and scope, for agents that log in with awsIam() (admin). */
+  readonly awsIdentities = {
+    create: async (input: CreateAwsIdentityRequest): Promise<AwsIdentity> =>
+      (await this.request<AwsIdentity>({ method: "POST", path: "/v1/aws-identities", body: input })).data,
+    list: (): Promise<AwsIdentity[]> => this.all<AwsIdentity>("/v1/aws-identities", {}),
+    delete: async (id: string): Promise<void> => {
+      await this.request({ method: "DELETE", path: `/v1/aws-identities/${encodeURIComponent(id)}` });
+    },
+  };
+
   /** Who changed or revealed what, newest first; one page at a time. */
   async audit(
     query: { environmentId?: string; cursor?: string; limit?: number } = {},
@@ -406,4 +427,21 @@ function notFound(name: string, scope: Scope, cause?: SecretsError): SecretsErro
     ...(cause?.method ? { method: cause.method } : {}),
     ...(cause?.path ? { path: cause.path } : {}),
   });
+}
+
+/** SCOPED_SECRETS_AUTH: unset or "token" (SCOPED_SECRETS_TOKEN), or "aws-iam" (the process's AWS identity). */
+function authFromEnv(
+  token: string | undefined,
+  env: Record<string, string | undefined>,
+): AuthProvider | undefined {
+  const mode = env.SCOPED_SECRETS_AUTH?.trim().toLowerCase();
+  if (!mode || mode === "token" || token !== undefined) return undefined;
+  if (mode === "aws-iam") return awsIam({ env });
+  throw new SecretsError(
+    `SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${env.SCOPED_SECRETS_AUTH}"`,
+    {
+      code: "invalid_input",
+      status: 0,
+    },
+  );
 }

@@ -8,6 +8,8 @@ import type { App, AppDeps, AppEnv } from "./context.ts";
 import { errorResponse, payloadTooLarge, STATUS, toAppError } from "./http-errors.ts";
 import { json, openRoute } from "./route-helpers.ts";
 import { auditRoutes } from "./routes/audit.ts";
+import { AWS_LOGIN_PATH, awsLoginRoutes } from "./routes/auth-aws.ts";
+import { awsIdentityRoutes } from "./routes/aws-identities.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { spaceRoutes } from "./routes/spaces.ts";
@@ -23,7 +25,7 @@ const routeLabel = (routePath: string) =>
     : routePath.replace(/:(\w+)/g, "{$1}");
 
 /** Paths that need no token. Everything else under /v1 is authorized before its handler runs. */
-export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json"]);
+export const OPEN_PATHS = new Set(["/v1/health", "/v1/openapi.json", AWS_LOGIN_PATH]);
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH"]);
 const BODILESS = new Set(["GET", "HEAD"]);
 
@@ -122,6 +124,8 @@ export function createApp(deps: AppDeps): App {
   tokenRoutes(app, deps);
   auditRoutes(app, deps);
   whoamiRoutes(app);
+  awsIdentityRoutes(app, deps);
+  awsLoginRoutes(app, deps);
 
   app.doc31("/v1/openapi.json", { ...OPENAPI_INFO, servers: [{ url: "/" }] });
   // doc31 registers itself through the router, not the registry: mark it open for the route table.

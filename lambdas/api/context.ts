@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AuditService } from "../core/audit-service.ts";
+import type { AwsAuthService, AwsIdentityService } from "../core/aws-auth-service.ts";
 import type { Principal } from "../core/principal.ts";
 import type { ScopeService } from "../core/scope-service.ts";
 import type { SecretService } from "../core/secret-service.ts";
@@ -11,6 +12,9 @@ export interface Services {
   scopes: ScopeService;
   tokens: TokenService;
   audit: AuditService;
+  /** AWS identity bindings and login (issue 17); absent where an entry point does not offer them. */
+  awsIdentities?: AwsIdentityService | undefined;
+  awsAuth?: AwsAuthService | undefined;
 }
 
 export interface AppEnv {

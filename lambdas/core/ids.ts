@@ -1,7 +1,7 @@
 import { randomFillSync } from "node:crypto";
 import { ulid } from "ulid";
 
-export type IdKind = "env" | "sp" | "sec" | "tok" | "evt";
+export type IdKind = "env" | "sp" | "sec" | "tok" | "evt" | "awsid";
 
 /**
  * Random bytes for ids, drawn from the CSPRNG 4 KiB at a time: the ulid package's own source asks for

@@ -9,6 +9,8 @@ export interface Principal {
   environmentId?: string | undefined;
   /** Set for space-bound tokens: the one space they may touch. */
   spaceId?: string | undefined;
+  /** When the token expires (ISO); caches of this principal must not outlive it. */
+  expiresAt?: string | undefined;
 }
 
 /** Roles that may see plaintext values. Operators write values but never read them. */

@@ -146,6 +146,7 @@ export class TokenService {
       role: record.role,
       environmentId: record.environmentId,
       spaceId: record.spaceId,
+      expiresAt: record.expiresAt,
     };
     // A revoke that ran while the record was being read bumped the generation: then remember nothing.
     if (this.deps.principalCache && generation === this.#generation) {

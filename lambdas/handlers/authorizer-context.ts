@@ -27,6 +27,8 @@ export const AuthorizerContextSchema = z.object({
   environmentId: bound(environmentIdSchema),
   spaceId: bound(spaceIdSchema),
   name: z.string().min(1),
+  /** ISO expiry of an expiring token: API Gateway caches this answer for a fixed TTL, so the API checks it again. */
+  expiresAt: z.string().min(1).optional(),
 });
 
 export type AuthorizerContext = z.infer<typeof AuthorizerContextSchema>;
@@ -57,6 +59,7 @@ export function toAuthorizerContext(p: Principal): AuthorizerContext {
     environmentId: p.environmentId ?? UNBOUND,
     spaceId: p.spaceId ?? UNBOUND,
     name: p.name,
+    ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}),
   };
 }
 
@@ -73,10 +76,20 @@ export function principalFromAuthorizer(raw: unknown): Principal {
   if (!parsed.success)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
   const c = parsed.data;
+  // The authorizer's cached answer may outlive the token (short AWS-login tokens): expiry wins.
+  if (c.expiresAt && !(Date.parse(c.expiresAt) > Date.now()))
+    throw new AppError("unauthorized", DENY_MESSAGES.unknown_revoked_or_expired, { key: "Authorization" });
   const environmentId = c.environmentId === UNBOUND ? undefined : c.environmentId;
   const spaceId = c.spaceId === UNBOUND ? undefined : c.spaceId;
   // An admin is bound to nothing; an operator or agent always to an environment.
   if (c.role === "admin" ? environmentId !== undefined || spaceId !== undefined : environmentId === undefined)
     throw new AppError("unauthorized", "send Authorization: Bearer <token>", { key: "Authorization" });
-  return { tokenId: c.tokenId, name: c.name, role: c.role, environmentId, spaceId };
+  return {
+    tokenId: c.tokenId,
+    name: c.name,
+    role: c.role,
+    environmentId,
+    spaceId,
+    ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}),
+  };
 }

@@ -5,6 +5,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { createApp } from "../api/app.ts";
 import type { App, AppDeps, Services } from "../api/context.ts";
 import { createServices } from "../api/services.ts";
+import { addAwsAuth } from "../auth/aws-auth.ts";
 import type { ChangeEvents } from "../core/ports.ts";
 import { DataKeyCache } from "../crypto/data-key-cache.ts";
 import { EnvelopeCipher } from "../crypto/envelope-cipher.ts";
@@ -66,6 +67,11 @@ export async function composeApi(
     ? await eventBridgeEvents(env.EVENT_BUS_NAME, env.AWS_REGION, changeEventFailureReporter(logger, metrics))
     : undefined;
   const services = createServices(store, new EnvelopeCipher(keyring, cache), undefined, events);
+  addAwsAuth(services, store, {
+    serverId: env.SERVER_ID,
+    STS_ENDPOINT: env.STS_ENDPOINT,
+    AWS_REGION: env.AWS_REGION,
+  });
 
   const deps: AppDeps = {
     services,

@@ -19,6 +19,9 @@ const ApiEnvSchema = TableEnvSchema.extend({
   LOCAL_MASTER_KEY_FILE: optionalText,
   /** The EventBridge bus for change events (set on the writer only); without it no events are sent. */
   EVENT_BUS_NAME: optionalText,
+  /** AWS login (issue 17): this deployment's id, and an STS endpoint override. */
+  SERVER_ID: optionalText,
+  STS_ENDPOINT: optionalText,
 }).refine((e) => e.KEY_ARN !== undefined || e.LOCAL_MASTER_KEY_FILE !== undefined, {
   message: "set KEY_ARN (the KMS key) or LOCAL_MASTER_KEY_FILE (a local master key)",
   path: ["KEY_ARN"],

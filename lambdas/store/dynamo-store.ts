@@ -1,5 +1,6 @@
 import type { Store } from "../core/ports.ts";
 import { AuditRepository } from "./audit-repository.ts";
+import { AwsIdentityRepository } from "./aws-identity-repository.ts";
 import { KnownScopes } from "./known-scopes.ts";
 import type { DocSender } from "./lean-dynamo.ts";
 import { ScopeRepository } from "./scope-repository.ts";
@@ -19,7 +20,7 @@ export function createDynamoStore(
   doc: DocSender,
   table: string,
   options: DynamoStoreOptions = {},
-): Store & { secrets: SecretRepository } {
+): Store & { secrets: SecretRepository; awsIdentities: AwsIdentityRepository } {
   const knownScopes = new KnownScopes(options.knownScopeTtlMs ?? 0);
   const scopes = new ScopeRepository(doc, table, knownScopes);
   const secrets = new SecretRepository(doc, table, knownScopes);
@@ -27,6 +28,7 @@ export function createDynamoStore(
   const audit = new AuditRepository(doc, table);
   return {
     secrets,
+    awsIdentities: new AwsIdentityRepository(doc, table),
     createEnvironment: (e) => scopes.createEnvironment(e),
     getEnvironment: (id) => scopes.getEnvironment(id),
     listEnvironments: (p) => scopes.listEnvironments(p),

@@ -6,6 +6,9 @@ import type { Scope } from "../core/types.ts";
  */
 export const TOKEN_PREFIX = "TOKEN#";
 export const META = "META";
+/** AWS identity bindings, one per IAM role: `AWSID#arn:aws:iam::<account>:role/<name>` / META. */
+export const AWS_IDENTITY_PREFIX = "AWSID#";
+export const awsIdentityPk = (canonicalArn: string) => `${AWS_IDENTITY_PREFIX}${canonicalArn}`;
 
 export const envPk = (environmentId: string) => `ENV#${environmentId}`;
 export const spaceListSk = (spaceId: string) => `SPACE#${spaceId}`;

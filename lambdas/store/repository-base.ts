@@ -1,4 +1,9 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { PageRequest } from "../core/ports.ts";
+import type { Page } from "../core/types.ts";
+import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { translateDynamoError } from "./errors.ts";
+import { INDEX } from "./keys.ts";
 import type { DocSender } from "./lean-dynamo.ts";
 
 /** Shared plumbing for the repositories: the table name and one place that translates SDK errors. */
@@ -15,6 +20,29 @@ export abstract class RepositoryBase {
     } catch (e) {
       throw this.translate(e);
     }
+  }
+
+  /** One page of every item of a kind (environments, tokens, AWS identities) in id order, from the byKind index. */
+  protected async pageByKind<T extends { id: string }>(
+    listKind: string,
+    page: PageRequest,
+    map: (item: Record<string, unknown>) => T,
+  ): Promise<Page<T>> {
+    const start = decodeCursor(page.cursor, ["id"]);
+    const out = await this.call(() =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byKind,
+          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
+          ExpressionAttributeValues: start ? { ":k": listKind, ":id": start.id } : { ":k": listKind },
+          Limit: pageLimit(page.limit),
+        }),
+      ),
+    );
+    const items = (out.Items ?? []).map(map);
+    const last = items.at(-1);
+    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
   }
 
   protected translate(e: unknown) {

@@ -6,7 +6,6 @@ import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import {
   envPk,
-  INDEX,
   META,
   SECRET_PREFIX,
   SPACE_LIST_PREFIX,
@@ -64,23 +63,7 @@ export class ScopeRepository extends RepositoryBase implements ScopeStore {
   }
 
   async listEnvironments(page: PageRequest): Promise<Page<Environment>> {
-    const start = decodeCursor(page.cursor, ["id"]);
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byKind,
-          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
-          ExpressionAttributeValues: start
-            ? { ":k": "environment", ":id": start.id }
-            : { ":k": "environment" },
-          Limit: pageLimit(page.limit),
-        }),
-      ),
-    );
-    const items = (out.Items ?? []).map(toEnvironment);
-    const last = items.at(-1);
-    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
+    return this.pageByKind("environment", page, toEnvironment);
   }
 
   async renameEnvironment(id: string, name: string, updatedAt: string): Promise<Environment> {

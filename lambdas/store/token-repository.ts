@@ -2,7 +2,6 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { notFound } from "../core/errors.ts";
 import type { PageRequest, TokenStore } from "../core/ports.ts";
 import type { Page, Scope, TokenRecord } from "../core/types.ts";
-import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import { INDEX, META, TOKEN_PREFIX, tokenPk } from "./keys.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
@@ -12,6 +11,11 @@ const toToken = (item: Record<string, unknown>): TokenRecord => {
   return rest;
 };
 
+/** An expired token is dead; DynamoDB's TTL removes its item a day later (AWS logins mint one per login). */
+const EXPIRED_TOKEN_KEPT_S = 86_400;
+const purgeAfter = (record: TokenRecord) =>
+  record.expiresAt ? { ttl: Math.floor(Date.parse(record.expiresAt) / 1000) + EXPIRED_TOKEN_KEPT_S } : {};
+
 /** Tokens, stored only under the SHA-256 of the token string (DESIGN §4). */
 export class TokenRepository extends RepositoryBase implements TokenStore {
   async putToken(record: TokenRecord, hash: string): Promise<void> {
@@ -19,7 +23,14 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: tokenPk(hash), sk: META, kind: "token", listKind: "token", ...record },
+          Item: {
+            pk: tokenPk(hash),
+            sk: META,
+            kind: "token",
+            listKind: "token",
+            ...record,
+            ...purgeAfter(record),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -49,21 +60,7 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
   }
 
   async listTokens(page: PageRequest): Promise<Page<TokenRecord>> {
-    const start = decodeCursor(page.cursor, ["id"]);
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byKind,
-          KeyConditionExpression: start ? "listKind = :k AND id > :id" : "listKind = :k",
-          ExpressionAttributeValues: start ? { ":k": "token", ":id": start.id } : { ":k": "token" },
-          Limit: pageLimit(page.limit),
-        }),
-      ),
-    );
-    const items = (out.Items ?? []).map(toToken);
-    const last = items.at(-1);
-    return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
+    return this.pageByKind("token", page, toToken);
   }
 
   async revokeToken(id: string, revokedAt: string): Promise<TokenRecord> {

@@ -1,6 +1,7 @@
 import { expect, expectTypeOf, it } from "vitest";
 import type * as Client from "../../client/sdk/api-types.ts";
 import { SECRET_NAME_PATTERN } from "../../client/sdk/api-types.ts";
+import type * as ServerAws from "../../lambdas/api/aws-auth-schemas.ts";
 import type * as Server from "../../lambdas/api/schemas.ts";
 import type { ErrorCode as ServerErrorCode } from "../../lambdas/core/errors.ts";
 import { SECRET_NAME_PATTERN as SERVER_NAME_PATTERN } from "../../lambdas/core/schemas.ts";
@@ -22,6 +23,9 @@ it("the client's API types are the server's", () => {
   expectTypeOf<Client.AuditEvent>().toEqualTypeOf<Server.AuditEvent>();
   expectTypeOf<Client.WhoAmI>().toEqualTypeOf<Server.WhoAmI>();
   expectTypeOf<Client.ErrorCode>().toEqualTypeOf<ServerErrorCode>();
+  expectTypeOf<Client.AwsIdentity>().toEqualTypeOf<ServerAws.AwsIdentity>();
+  expectTypeOf<Client.CreateAwsIdentityRequest>().toEqualTypeOf<ServerAws.CreateAwsIdentityRequest>();
+  expectTypeOf<Client.AwsLoginResult>().toEqualTypeOf<ServerAws.AwsLoginResult>();
 });
 
 it("the client validates secret names as the server does", () => {

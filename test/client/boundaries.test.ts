@@ -11,6 +11,8 @@ import { importSpecifiers } from "./helpers.ts";
  */
 const clientDir = resolve(import.meta.dirname, "../../client");
 const RUNTIME_DEPENDENCIES = new Set(["commander"]);
+/** awsIam() only: optional peers, loaded at run time by a variable specifier (client/sdk/aws-iam.ts). */
+const OPTIONAL_PEERS = new Set(["@aws-sdk/credential-provider-node", "@smithy/signature-v4"]);
 
 function sources(): string[] {
   return readdirSync(clientDir, { recursive: true, encoding: "utf8" })
@@ -28,7 +30,8 @@ it("client/ imports only its own files, node: built-ins and its declared depende
       if (spec.startsWith(".")) {
         const target = resolve(dirname(file), spec);
         if (relative(clientDir, target).startsWith("..")) bad.push(where);
-      } else if (!spec.startsWith("node:") && !RUNTIME_DEPENDENCIES.has(spec)) bad.push(where);
+      } else if (!spec.startsWith("node:") && !RUNTIME_DEPENDENCIES.has(spec) && !OPTIONAL_PEERS.has(spec))
+        bad.push(where);
     }
   }
   expect(bad).toEqual([]);
@@ -38,9 +41,14 @@ it("the package declares exactly the dependencies its sources use", () => {
   const pkg = JSON.parse(readFileSync(join(clientDir, "package.json"), "utf8")) as {
     dependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   };
   expect(Object.keys(pkg.dependencies ?? {})).toEqual([...RUNTIME_DEPENDENCIES]);
   expect(pkg.devDependencies).toBeUndefined();
+  // The AWS signer and credential chain: declared, never installed unless the user adds them.
+  expect(Object.keys(pkg.peerDependencies ?? {}).sort()).toEqual([...OPTIONAL_PEERS].sort());
+  for (const name of OPTIONAL_PEERS) expect(pkg.peerDependenciesMeta?.[name]?.optional).toBe(true);
 });
 
 it("the scanner sees the import forms the sources use (so an empty result means something)", () => {

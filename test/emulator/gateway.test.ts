@@ -62,6 +62,7 @@ function fixtureTemplate(): Template {
         AccessLogSettings: {
           Format: '{"route":"$context.routeKey","status":"$context.status","who":"$context.authorizer.who"}',
         },
+        RouteSettings: { "GET /limited": { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 } },
       },
     },
   };
@@ -98,6 +99,7 @@ function fixtureTemplate(): Template {
   route("GET /busy", "Busy", false);
   route("GET /runtime", "Runtime", false);
   route("GET /hog", "Hog", false);
+  route("GET /limited", "Plain", false);
   return { Resources: resources };
 }
 
@@ -322,6 +324,17 @@ describe.skipIf(skip)(
       clock += 1_000;
       expect((await send(throttled.url, "GET", "/open")).status).toBe(200);
       expect((await send(throttled.url, "GET", "/open")).status).toBe(429);
+    });
+
+    it("throttles a route with its own RouteSettings on its own bucket, and no other route", async () => {
+      clock += 10_000;
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await send(gw.url, "GET", "/limited")).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      expect((await send(gw.url, "GET", "/open")).status).toBe(200);
+      clock += 1_000;
+      expect((await send(gw.url, "GET", "/limited")).status).toBe(200);
+      expect((await send(gw.url, "GET", "/limited")).status).toBe(429);
     });
 
     it("answers 500 to a function error and to the function's own timeout, 503 when the integration times out", async () => {

@@ -160,7 +160,7 @@ describe("ScopedSecretsStack template", () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
     const [[authorizerId] = []] = ofType("AWS::ApiGatewayV2::Authorizer");
     const open = routes.filter((r) => r.AuthorizationType === "NONE").map((r) => r.RouteKey);
-    expect(open.sort()).toEqual(["GET /v1/health", "GET /v1/openapi.json"]);
+    expect(open.sort()).toEqual(["GET /v1/health", "GET /v1/openapi.json", "POST /v1/auth/aws"]);
     for (const r of routes.filter((x) => x.AuthorizationType !== "NONE")) {
       expect(r.AuthorizationType, r.RouteKey).toBe("CUSTOM");
       expect(r.AuthorizerId, r.RouteKey).toEqual({ Ref: authorizerId });

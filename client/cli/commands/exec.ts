@@ -4,7 +4,7 @@ import type { Secret } from "../../sdk/api-types.ts";
 import { SecretsError } from "../../sdk/errors.ts";
 import { DEFAULT_REFRESH_MS, type SecretsClient } from "../../sdk/secrets-client.ts";
 import { forwardSignals, type RunningChild, startChild, stopChild } from "../child-process.ts";
-import { type Cli, scopeLabel, scopeOf, wholeNumber, withScope } from "../cli.ts";
+import { awsIamOption, type Cli, scopeLabel, scopeOf, wholeNumber, withScope } from "../cli.ts";
 import {
   ALLOW_FILE,
   type AllowList,
@@ -37,6 +37,7 @@ const DEFAULT_GRACE_S = 10;
 /** `exec -e E [-s S] [--only A,B] [--watch] -- cmd args…`: runs cmd with the scope's secrets as environment variables. */
 export function registerExec(program: Command, cli: Cli): void {
   withScope(program.command("exec"), "the secrets'")
+    .addOption(awsIamOption())
     .description(
       "run a command with the effective secrets as environment variables; exits with its exit code",
     )

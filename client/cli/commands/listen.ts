@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { Listener, type SecretResolution } from "../../listener/listener.ts";
 import { SecretsError } from "../../sdk/errors.ts";
-import { type Cli, scopeLabel } from "../cli.ts";
+import { awsIamOption, type Cli, scopeLabel } from "../cli.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 
 interface ListenOpts {
@@ -26,6 +26,7 @@ export function registerListen(program: Command, cli: Cli): void {
     .option("-s, --space <id>", "the event's context.spaceId")
     .option("--topic <topic>", "the event's topic", DEFAULT_TOPIC)
     .option("--payload <file>", "a JSON file to use as the event's payload (default {})")
+    .addOption(awsIamOption())
     .addHelpText(
       "after",
       `

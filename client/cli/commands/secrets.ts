@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Secret } from "../../sdk/api-types.ts";
-import { type Cli, readAll, scopeLabel, scopeOf, wholeNumber, withScope } from "../cli.ts";
+import { awsIamOption, type Cli, readAll, scopeLabel, scopeOf, wholeNumber, withScope } from "../cli.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { shortTime, table } from "../table.ts";
 
@@ -67,6 +67,7 @@ Examples:
     );
 
   withScope(program.command("get"))
+    .addOption(awsIamOption())
     .description("print a secret's effective value (a space's override, else its environment's)")
     .argument("<name>", "the secret's name")
     .addHelpText(
@@ -87,6 +88,7 @@ Examples:
     });
 
   withScope(program.command("ls"), "the")
+    .addOption(awsIamOption())
     .description("list the effective secrets of an environment or space (values hidden unless --reveal)")
     .option("--reveal", "show values (admin and agent tokens; admin reads are audited)")
     .addHelpText(

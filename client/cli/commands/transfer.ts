@@ -3,7 +3,7 @@ import { lstat, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { SECRET_NAME_PATTERN } from "../../sdk/api-types.ts";
-import { type Cli, readAll, scopeLabel, scopeOf, withScope } from "../cli.ts";
+import { awsIamOption, type Cli, readAll, scopeLabel, scopeOf, withScope } from "../cli.ts";
 import { DotenvError, formatDotenv, parseDotenv } from "../dotenv.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 
@@ -64,6 +64,7 @@ Examples:
     });
 
   withScope(program.command("export"), "the")
+    .addOption(awsIamOption())
     .description("print the effective secrets of an environment or space as .env or JSON, with values")
     .addOption(new Option("--format <format>", "output format").choices(["dotenv", "json"]).default("dotenv"))
     .option("-o, --output <file>", "write to this file (mode 0600) instead of stdout")

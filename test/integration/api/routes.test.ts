@@ -336,13 +336,31 @@ describe.each(TARGETS)("HTTP API: every route ($name)", ({ name, skip }) => {
     expect(all.body.data[0].requestId).toEqual(expect.any(String));
   });
 
+  it("aws identities: bind (admin), list, delete; the login route answers without a token", async () => {
+    await call("POST", "/v1/environments", { token: admin, body: { name: "aws", id: "aws_routes_env" } });
+    const principalArn = "arn:aws:iam::123456789012:role/routes-agent";
+    const bound = await call("POST", "/v1/aws-identities", {
+      token: admin,
+      body: { name: "routes", principalArn, role: "agent", environmentId: "aws_routes_env" },
+    });
+    expect(bound.status).toBe(201);
+    const list = await call("GET", "/v1/aws-identities", { token: admin });
+    expect(list.body.data.map((b: { principalArn: string }) => b.principalArn)).toContain(principalArn);
+    expect((await call("DELETE", `/v1/aws-identities/${bound.body.data.id}`, { token: admin })).status).toBe(
+      200,
+    );
+    // Signed logins are tested in test/integration/aws-auth; here: no token needed, bad input is a 400.
+    expect((await call("POST", "/v1/auth/aws", { body: { iamHttpRequestMethod: "POST" } })).status).toBe(400);
+  });
+
   it("covers every route in the app's route table", () => {
     const normalise = (p: string) =>
       p
         .replace(/\/v1\/environments\/[^/]+/, "/v1/environments/{environmentId}")
         .replace(/\/v1\/spaces\/[^/]+/, "/v1/spaces/{spaceId}")
         .replace(/\/v1\/secrets\/[^/]+/, "/v1/secrets/{secretId}")
-        .replace(/\/v1\/tokens\/[^/]+/, "/v1/tokens/{tokenId}");
+        .replace(/\/v1\/tokens\/[^/]+/, "/v1/tokens/{tokenId}")
+        .replace(/\/v1\/aws-identities\/[^/]+/, "/v1/aws-identities/{awsIdentityId}");
     const seen = new Set([...covered].map((k) => normalise(k)));
     const table = s.routes().map((r) => `${r.method} ${r.path}`);
     expect(table.filter((r) => !seen.has(r))).toEqual([]);

@@ -478,6 +478,40 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     ];
   },
 
+  // ---- AWS identities (issue 17): admin only, like tokens. The login needs no token; its signed
+  // requests are tested in test/integration/aws-auth, so it has no case here.
+  "POST /v1/auth/aws": () => [],
+  "POST /v1/aws-identities": (t, fx) => [
+    {
+      target: "new binding",
+      request: {
+        method: "POST",
+        path: "/v1/aws-identities",
+        body: {
+          name: "bound",
+          principalArn: `arn:aws:iam::123456789012:role/${fx.uid("matrix")}`,
+          role: "agent",
+          environmentId: home(t),
+        },
+      },
+      status: first(role(t, isAdmin)) || 201,
+    },
+  ],
+  "GET /v1/aws-identities": (t) => [
+    {
+      target: "list",
+      request: { method: "GET", path: "/v1/aws-identities" },
+      status: first(role(t, isAdmin)) || 200,
+    },
+  ],
+  "DELETE /v1/aws-identities/{awsIdentityId}": (t) => [
+    {
+      target: "missing",
+      request: { method: "DELETE", path: "/v1/aws-identities/awsid_01nope0000000000000000000" },
+      status: first(role(t, isAdmin)) || 404,
+    },
+  ],
+
   // ---- audit
   "GET /v1/audit": (t) => {
     const audit = (env?: string): Request => ({

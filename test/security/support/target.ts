@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DynamoClients } from "../../../lambdas/store/client.ts";
 import { type LocalServer, readAdminToken, startLocalServer } from "../../../local/server.ts";
+import { startTarget, type TargetName } from "../../support/targets.ts";
 import { Tally } from "./tally.ts";
 import type { Call } from "./world.ts";
 
@@ -24,6 +25,8 @@ export interface SecurityTarget {
   dataDir?: string | undefined;
   /** Every log line the target wrote, as text. */
   logs?: (() => string) | undefined;
+  /** Resolves once a revocation is in effect (the cloud path: after the authorizer cache TTL). */
+  afterRevoke?: (() => Promise<void>) | undefined;
   /** The local server itself, for tests that need its internals (fault injection). */
   local?: LocalServer | undefined;
   stop(): Promise<void>;
@@ -59,6 +62,27 @@ export async function localTarget(suite = "target"): Promise<SecurityTarget> {
   };
 }
 
+/**
+ * `npm run start:cloud` as a target: the bundles behind the emulated gateway, DynamoDB Local as `raw`, its
+ * DATA_DIR (table files, logs, assembly) and the access log plus every function's output as `logs`.
+ */
+export async function cloudTarget(suite = "target"): Promise<SecurityTarget> {
+  const target = await startTarget("cloud");
+  const tally = new Tally(suite);
+  return {
+    name: "cloud",
+    url: target.url,
+    adminToken: target.adminToken,
+    call: httpCall(target.url, tally),
+    tally,
+    raw: { dynamo: target.dynamo, table: target.dynamo.table },
+    dataDir: target.dataDir,
+    logs: () => target.logText(),
+    afterRevoke: () => target.afterRevoke(),
+    stop: () => target.stop(),
+  };
+}
+
 /** A remote target from SECURITY_TARGET_URL and SECURITY_TARGET_ADMIN_TOKEN (no raw access). */
 export function remoteTarget(suite = "target"): SecurityTarget | undefined {
   const url = process.env.SECURITY_TARGET_URL;
@@ -68,9 +92,9 @@ export function remoteTarget(suite = "target"): SecurityTarget | undefined {
   return { name: "remote", url, adminToken, call: httpCall(url, tally), tally, stop: async () => undefined };
 }
 
-/** The remote target when configured, else a fresh local server. */
-export async function securityTarget(suite: string): Promise<SecurityTarget> {
-  return remoteTarget(suite) ?? (await localTarget(suite));
+/** The remote target when configured, else a fresh local server or cloud path. */
+export async function securityTarget(suite: string, name: TargetName = "local"): Promise<SecurityTarget> {
+  return remoteTarget(suite) ?? (await (name === "cloud" ? cloudTarget(suite) : localTarget(suite)));
 }
 
 export function httpCall(url: string, tally: Tally): Call {
