@@ -270,7 +270,8 @@ export class SecretService {
    * both are done; only `alongside` can fail it (a publish that fails never fails the write).
    */
   private async afterWrite(event: ChangeEvent, alongside: (() => Promise<void>) | undefined): Promise<void> {
-    const [, done] = await Promise.allSettled([this.emit(event), alongside?.()]);
+    // An async wrapper: even a callback that throws synchronously waits for the publish.
+    const [, done] = await Promise.allSettled([this.emit(event), (async () => alongside?.())()]);
     if (done.status === "rejected") throw done.reason;
   }
 
