@@ -118,7 +118,8 @@ export function accessLogLine(format: string, values: Record<string, string | nu
   return format.replace(/\$context\.([A-Za-z0-9_.]+)/g, (_, name: string) => {
     const v = values[name];
     const text = v === undefined || v === "" ? "-" : String(v);
-    // The formats are JSON templates: a value must not break out of its string.
+    // Escaped as in a JSON string, so a value cannot break out of its quotes (JSON formats, or the stack's
+    // quoted fields).
     return JSON.stringify(text).slice(1, -1);
   });
 }

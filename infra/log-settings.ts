@@ -13,27 +13,56 @@ export const LOG_SETTINGS = {
 } as const;
 
 /**
- * The API's JSON access log: one short line per request (what it costs is per byte). Enough to trace a
- * request to its route, status, latency and token, and to see gateway or authorizer errors.
+ * The API's access log: one space-separated line per request, since it is paid per byte (a JSON line with
+ * the same fields is ~55 B longer; the stack ships a saved Logs Insights query that names them instead).
+ * Free text is quoted and last; absent values print "-". No time field: every log event carries its own
+ * timestamp (`@timestamp`). Documented in docs/deploy.md ("Access log").
  */
-export const ACCESS_LOG_FIELDS = {
-  // No time field: every CloudWatch log event carries its own timestamp.
-  requestId: "$context.requestId",
-  ip: "$context.identity.sourceIp",
-  route: "$context.routeKey",
-  status: "$context.status",
-  ms: "$context.responseLatency",
-  tokenId: "$context.authorizer.tokenId",
-  error: "$context.error.message",
-  // Why the authorizer failed (HTTP API logging variables: "the error message returned from an authorizer"),
-  // e.g. when it threw because DynamoDB was unreachable and API Gateway answered 500.
-  authError: "$context.authorizer.error",
-} as const;
+export const ACCESS_LOG_FIELDS = [
+  { name: "requestId", variable: "$context.requestId" },
+  { name: "ip", variable: "$context.identity.sourceIp" },
+  // The route key ("GET /v1/secrets/{secretId}"), never the path: ids and names stay out of the log.
+  { name: "route", variable: "$context.routeKey", quoted: true },
+  { name: "status", variable: "$context.status" },
+  { name: "ms", variable: "$context.responseLatency" },
+  // Who called: the token id the authorizer returns ("-" on open routes, or when the token did not authenticate).
+  { name: "tokenId", variable: "$context.authorizer.tokenId" },
+  // API Gateway's own error ("Unauthorized" without a header, "Too Many Requests", …; "-" if the app answered).
+  { name: "error", variable: "$context.error.message", quoted: true },
+  // Why the authorizer failed, e.g. it threw because DynamoDB was unreachable and API Gateway answered 500.
+  { name: "authError", variable: "$context.authorizer.error", quoted: true },
+  // Why the Lambda integration failed (timeout, crash, bad response).
+  { name: "integrationError", variable: "$context.integrationErrorMessage", quoted: true },
+] as const;
 
-/** An access-log line with the given values, in the stack's field order (the cost model sizes it). */
-export const accessLogLine = (values: Record<keyof typeof ACCESS_LOG_FIELDS, string>): string =>
-  JSON.stringify(
-    Object.fromEntries(
-      Object.keys(ACCESS_LOG_FIELDS).map((k) => [k, values[k as keyof typeof ACCESS_LOG_FIELDS]]),
-    ),
-  );
+export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number]["name"];
+
+const render = (value: (f: (typeof ACCESS_LOG_FIELDS)[number]) => string) =>
+  ACCESS_LOG_FIELDS.map((f) => ("quoted" in f ? `"${value(f)}"` : value(f))).join(" ");
+
+/** The stage's access-log format ($context variables). */
+export const ACCESS_LOG_FORMAT = render((f) => f.variable);
+
+/** An access-log line with the given values, as API Gateway writes it (the cost model sizes it). */
+export const accessLogLine = (values: Record<AccessLogField, string>): string =>
+  render((f) => values[f.name]);
+
+/**
+ * A regular expression with one named group per field: Logs Insights' `parse` (RE2) and JavaScript read it
+ * alike. A quoted value may hold escaped quotes; the last one may hold anything.
+ */
+export const ACCESS_LOG_PATTERN = `^${ACCESS_LOG_FIELDS.map((f, i) =>
+  !("quoted" in f)
+    ? `(?<${f.name}>\\S+)`
+    : i === ACCESS_LOG_FIELDS.length - 1
+      ? `"(?<${f.name}>.*)"`
+      : `"(?<${f.name}>(?:[^"\\\\]|\\\\.)*)"`,
+).join(" ")}$`;
+
+/** The saved Logs Insights query the stack creates on the access log: every field by name, newest first. */
+export const ACCESS_LOG_QUERY = {
+  parse: `@message /${ACCESS_LOG_PATTERN}/`,
+  fields: ["@timestamp", ...ACCESS_LOG_FIELDS.map((f) => f.name)],
+  sort: "@timestamp desc",
+  limit: 1000,
+} as const;

@@ -61,6 +61,7 @@ export class Monitoring extends Construct {
       label: "data-key cache hit ratio (%)",
     });
     const fns = Object.entries(props.functions);
+    const changeEventFailures = appMetric(m.changeEventFailures, "change events not published");
 
     this.dashboard = new cw.Dashboard(this, "Dashboard", {
       dashboardName: props.dashboardName,
@@ -105,12 +106,17 @@ export class Monitoring extends Construct {
         title: "Function errors and throttles",
         left: fns.map(([name, fn]) => fn.metricErrors({ period: PERIOD, label: `${name} errors` })),
         right: fns.map(([name, fn]) => fn.metricThrottles({ period: PERIOD, label: `${name} throttles` })),
-        width: 12,
+        width: 8,
       }),
       new cw.GraphWidget({
         title: "Function duration p99 (ms)",
         left: fns.map(([name, fn]) => fn.metricDuration({ period: PERIOD, statistic: "p99", label: name })),
-        width: 12,
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: "Change events not published",
+        left: [changeEventFailures],
+        width: 8,
       }),
     );
 
@@ -120,6 +126,17 @@ export class Monitoring extends Construct {
         threshold: 1,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // The write stood but subscribers missed it (docs/events.md): they must re-read, so say so at once.
+    this.alarms.push(
+      changeEventFailures.createAlarm(this, "ChangeEventPublishFailures", {
+        alarmDescription:
+          "A change event did not reach the event bus (the write succeeded; subscribers missed it and should re-read)",
+        threshold: 0,
+        evaluationPeriods: 1,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),

@@ -23,7 +23,16 @@ export interface SetSecretInput {
   actor: string;
   /** The actor token's name, kept with the version (history and rows show it). */
   actorName?: string | undefined;
+  /** Runs after the write, while its change event is published (see `Alongside`). */
+  alongside?: Alongside<SetSecretResult> | undefined;
 }
+
+/**
+ * Work that belongs to a durable write (the route's audit event), started once the write is done and run
+ * while the change event is published rather than after it: a slow bus (up to 1 s in the cloud) no longer
+ * delays the audit write, and the call returns only when both are done (Lambda may freeze right after).
+ */
+export type Alongside<T> = (written: T) => Promise<void>;
 
 export interface SetSecretResult {
   secret: SecretView;
@@ -105,19 +114,17 @@ export class SecretService {
     const stored = result.secret;
     if (!stored)
       throw new AppError("internal", `secret ${name} was written but could not be read back; retry`);
+    const alongside = input.alongside;
     const type = rollback ? "secret.rolled_back" : result.created ? "secret.created" : "secret.updated";
-    await this.emit({
-      type,
-      ...scope,
-      name,
-      version: stored.version,
-      at: stored.updatedAt,
-      actor: input.actor,
-    });
-    return {
+    const written = {
       secret: toView({ stored, inherited: false, overridden: result.environmentHasValue === true }),
       created: result.created,
     };
+    await this.afterWrite(
+      { type, ...scope, name, version: stored.version, at: stored.updatedAt, actor: input.actor },
+      alongside && (() => alongside(written)),
+    );
+    return written;
   }
 
   /** The one secret a scope sees for `name`: one store round trip, then one decrypt. */
@@ -186,6 +193,7 @@ export class SecretService {
     actor: string,
     expectedVersion?: number,
     actorName?: string,
+    alongside?: Alongside<{ version: number }>,
   ): Promise<{ version: number }> {
     const stored = await this.requireById(secretId);
     const scope = scopeOf(stored);
@@ -200,15 +208,12 @@ export class SecretService {
       now,
       newId: stored.id,
     });
-    await this.emit({
-      type: "secret.deleted",
-      ...scope,
-      name: stored.name,
-      version: result.version,
-      at: now,
-      actor,
-    });
-    return { version: result.version };
+    const written = { version: result.version };
+    await this.afterWrite(
+      { type: "secret.deleted", ...scope, name: stored.name, version: result.version, at: now, actor },
+      alongside && (() => alongside(written)),
+    );
+    return written;
   }
 
   /** History of a secret, newest first, without values. */
@@ -234,6 +239,7 @@ export class SecretService {
     version: number,
     actor: string,
     actorName?: string,
+    alongside?: Alongside<SetSecretResult>,
   ): Promise<SetSecretResult> {
     parse(versionSchema, version, "version");
     const stored = await this.requireById(secretId);
@@ -255,10 +261,21 @@ export class SecretService {
       actor,
       actorName,
       rollbackOf: version,
+      alongside,
     });
   }
 
-  /** After a durable write: a publish that fails never fails the write (adapters log and count it). */
+  /**
+   * After a durable write: the change event and the caller's `alongside` work, concurrently. Returns when
+   * both are done; only `alongside` can fail it (a publish that fails never fails the write).
+   */
+  private async afterWrite(event: ChangeEvent, alongside: (() => Promise<void>) | undefined): Promise<void> {
+    // An async wrapper: even a callback that throws synchronously waits for the publish.
+    const [, done] = await Promise.allSettled([this.emit(event), (async () => alongside?.())()]);
+    if (done.status === "rejected") throw done.reason;
+  }
+
+  /** A publish that fails never fails the write (adapters log and count it). */
   private async emit(event: ChangeEvent): Promise<void> {
     if (!this.events) return;
     try {

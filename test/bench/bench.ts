@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { PRINCIPAL_CACHE_MS } from "../../local/server.ts";
 import { type CallsResult, measureCalls } from "./calls.ts";
 import type { LoadSettings } from "./compare.ts";
-import { type CostModel, costModel, DEFAULT_SCENARIO, PRICES } from "./cost.ts";
+import { type CostInputs, type CostModel, costModel, DEFAULT_SCENARIO, PRICES } from "./cost.ts";
 import { type DeadReceiverResult, measureDeadReceiver } from "./dead-receiver.ts";
 import { startBenchServer } from "./fixture.ts";
 import { type HotPathResult, measureHotPath } from "./hot-path.ts";
@@ -69,6 +69,34 @@ export interface BenchResults {
   cost: CostModel & { prices: typeof PRICES };
 }
 
+/**
+ * The cost model's measured inputs, from a run's sections. `npm run bench -- --cost` reads them back from
+ * bench/results.json, so the cost section can be recomputed after a pricing or stack change without a run.
+ */
+export function costInputs(r: {
+  settings: BenchSettings;
+  calls: CallsResult;
+  hotPath: HotPathResult;
+  lambda: LambdaResult;
+}): CostInputs {
+  // Subtract the latency of the same call path the bundles use (LeanDynamo), so what is left is their
+  // own compute. (Subtracting the SDK's slower bare call would flatter the function.)
+  const c1 = Math.min(...r.settings.hot.concurrencies);
+  const bareC1 = r.hotPath.rows.find((row) => row.what.includes("lean client") && row.concurrency === c1);
+  return {
+    keysPerRead: r.hotPath.keysPerRead,
+    dynamoCallsPerRead: r.calls.warm.dynamoPerRead,
+    apiWarmMs: r.lambda.warm.api.p50,
+    authorizerWarmMs: r.lambda.warm.authorizer.p50,
+    localDynamoMs: bareC1?.p50 ?? 0,
+    apiLogBytes: r.lambda.warm.api.stdoutBytesPerInvocation,
+    apiLogEvents: r.lambda.warm.api.stdoutLinesPerInvocation,
+    authorizerLogBytes: r.lambda.warm.authorizer.stdoutBytesPerInvocation,
+    // Reads start the reader function cold (every GET route; the writer is the rest).
+    apiColdImportMs: r.lambda.cold.importMs.reader - r.lambda.cold.importMs.empty,
+  };
+}
+
 /** Runs every section against one real local server in a fresh temporary DATA_DIR, then removes it. */
 export async function runBench(settings: BenchSettings, progress: Progress): Promise<BenchResults> {
   const started = performance.now();
@@ -96,23 +124,7 @@ export async function runBench(settings: BenchSettings, progress: Progress): Pro
     mark("scale");
     const scale = await measureScale(bench, settings.scale, progress);
 
-    // Subtract the latency of the same call path the bundles use (LeanDynamo), so what is left is their
-    // own compute. (Subtracting the SDK's slower bare call would flatter the function.)
-    const c1 = Math.min(...settings.hot.concurrencies);
-    const bareC1 = hotPath.rows.find((r) => r.what.includes("lean client") && r.concurrency === c1);
-    const cost = costModel(
-      {
-        keysPerRead: hotPath.keysPerRead,
-        dynamoCallsPerRead: calls.warm.dynamoPerRead,
-        apiWarmMs: lambda.warm.api.p50,
-        authorizerWarmMs: lambda.warm.authorizer.p50,
-        localDynamoMs: bareC1?.p50 ?? 0,
-        apiLogBytes: lambda.warm.api.stdoutBytesPerInvocation,
-        apiLogEvents: lambda.warm.api.stdoutLinesPerInvocation,
-        authorizerLogBytes: lambda.warm.authorizer.stdoutBytesPerInvocation,
-      },
-      DEFAULT_SCENARIO,
-    );
+    const cost = costModel(costInputs({ settings, calls, hotPath, lambda }), DEFAULT_SCENARIO);
     const cpu = cpus();
     return {
       meta: {

@@ -75,6 +75,8 @@ export interface CostInputs {
   /** Log events (lines) the api function prints per warm invocation. */
   apiLogEvents: number;
   authorizerLogBytes: number;
+  /** Cold import + composition of the api bundle minus an empty module's, ms (this machine, one core). */
+  apiColdImportMs: number;
 }
 
 export interface CostLine {
@@ -92,6 +94,8 @@ export interface LogSettings {
   platform: boolean;
   /** Price per GB of the access-log group. */
   accessLogGb: number;
+  /** Bytes of one access-log line (without CloudWatch's per-event overhead). */
+  accessLogBytes: number;
 }
 
 export interface CostVariant {
@@ -109,11 +113,40 @@ export interface CostModel {
   secretsManager: number;
   /** Every read arriving after the authorizer cache and the data-key cache expired. */
   worstCase: number;
-  /** The same traffic with the logging changes docs/performance.md proposes. */
+  /** The same traffic with other log settings: as before the logging changes, and the access log as JSON. */
   variants: CostVariant[];
   /** What no implementation of this architecture can go under (issue 15), and total ÷ floor. */
-  floor: { lines: CostLine[]; total: number; ratio: number; withinFivePercent: boolean };
+  floor: {
+    lines: CostLine[];
+    total: number;
+    ratio: number;
+    withinFivePercent: boolean;
+    /** An extra view, never the headline: the floor plus the DynamoDB wait billed at the reader's memory. */
+    withDynamoWait: { total: number; ratio: number };
+  };
+  /** The reader at other memory sizes: what its duration costs, and what its CPU share adds to latency. */
+  memory: MemoryOption[];
 }
+
+export interface MemoryOption {
+  memoryMb: number;
+  /** Share of one vCPU (1,769 MB is one). */
+  vcpu: number;
+  billedMs: number;
+  /** Lambda duration of the api function, $ per 1M reads. */
+  duration: number;
+  total: number;
+  /** total ÷ the floor at this memory size (whose minimum duration is priced at this size too). */
+  ratio: number;
+  /** Time the function's own compute takes at this CPU share, per read, ms (the DynamoDB wait comes on top). */
+  computeMs: number;
+  /** Cold import + composition scaled to this CPU share, ms: an estimate (AWS does not document init CPU). */
+  coldImportMs: number;
+  deployed: boolean;
+}
+
+/** Memory sizes the model compares the reader at (MB). */
+export const MEMORY_OPTIONS = [128, 256, 512, 1024, 1769] as const;
 
 /** Lambda bills at least 1 ms per invocation. */
 const MIN_BILLED_MS = 1;
@@ -122,15 +155,15 @@ const MIN_BILLED_MS = 1;
  * The architecture's floor per 1M reads: one API Gateway request, one Lambda request of the minimum
  * billed duration, one eventually consistent BatchGetItem of the two items a space read needs.
  */
-export function costFloor(): CostLine[] {
+export function costFloor(memoryMb: number = STACK.apiMemoryMb): CostLine[] {
   const M = 1e6;
   return [
     { item: "API Gateway HTTP API", perMillion: M * PRICES.httpApiRequest, basis: "1 request" },
     { item: "Lambda request", perMillion: M * PRICES.lambdaRequest, basis: "1 invocation" },
     {
       item: "Lambda minimum duration",
-      perMillion: round(M * (MIN_BILLED_MS / 1000) * (STACK.apiMemoryMb / 1024) * PRICES.lambdaGbSecond, 4),
-      basis: `${MIN_BILLED_MS} ms billed at ${STACK.apiMemoryMb} MB`,
+      perMillion: round(M * (MIN_BILLED_MS / 1000) * (memoryMb / 1024) * PRICES.lambdaGbSecond, 4),
+      basis: `${MIN_BILLED_MS} ms billed at ${memoryMb} MB`,
     },
     {
       item: "DynamoDB read",
@@ -146,8 +179,8 @@ const FULL_VCPU_MB = 1769;
 const PLATFORM_LOG_BYTES = 270;
 /** CloudWatch Logs counts 26 bytes of overhead per log event. */
 const EVENT_OVERHEAD = 26;
-/** One API Gateway access log line in the stack's JSON format, typical values. */
-export const ACCESS_LOG_SAMPLE = accessLogLine({
+/** A warm read's values in the stack's access-log line (infra/log-settings.ts). */
+const ACCESS_LOG_VALUES = {
   requestId: "Pq3xYhGeoAMEbQw=",
   ip: "203.0.113.7",
   route: "GET /v1/secrets",
@@ -156,10 +189,29 @@ export const ACCESS_LOG_SAMPLE = accessLogLine({
   tokenId: "tok_01jz8m3v4x9k2q7w5e6r8t0y1u",
   error: "-",
   authError: "-",
-});
+  integrationError: "-",
+};
+export const ACCESS_LOG_SAMPLE = accessLogLine(ACCESS_LOG_VALUES);
+/** The same fields as a JSON line with short keys: the alternative the stack did not take (bigger by this much). */
+export const ACCESS_LOG_JSON_SAMPLE = JSON.stringify(
+  Object.fromEntries(
+    Object.entries(ACCESS_LOG_VALUES).map(([k, v]) => [
+      {
+        requestId: "id",
+        route: "r",
+        status: "s",
+        tokenId: "tk",
+        error: "ge",
+        authError: "ae",
+        integrationError: "ie",
+      }[k] ?? k,
+      v,
+    ]),
+  ),
+);
 
 const billedMs = (computeMs: number, memoryMb: number, dynamoMs: number) =>
-  Math.ceil(Math.max(0, computeMs) * (FULL_VCPU_MB / memoryMb) + dynamoMs);
+  Math.ceil(Math.max(0, computeMs) * Math.max(1, FULL_VCPU_MB / memoryMb) + dynamoMs);
 
 /** Shares of reads that reach the authorizer and KMS under a scenario (both caches are per token / per instance). */
 export function cacheShares(scenario: Scenario): { authorizer: number; kms: number } {
@@ -180,9 +232,10 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
     platform: LOG_SETTINGS.functionSystemLogLevel !== "WARN",
     accessLogGb:
       LOG_SETTINGS.accessLogClass === "INFREQUENT_ACCESS" ? PRICES.logsInfrequentAccessGb : PRICES.logsGb,
+    accessLogBytes: Buffer.byteLength(ACCESS_LOG_SAMPLE),
   };
-  const model = lines(inputs, shares, scenario, asDeployed);
-  const worst = lines(inputs, { authorizer: 1, kms: 1 }, scenario, asDeployed);
+  const model = lines(inputs, shares, scenario, asDeployed, STACK.apiMemoryMb);
+  const worst = lines(inputs, { authorizer: 1, kms: 1 }, scenario, asDeployed, STACK.apiMemoryMb);
   const sum = (ls: CostLine[]) =>
     round(
       ls.reduce((a, l) => a + l.perMillion, 0),
@@ -194,20 +247,39 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
     apiPrinted: PER_READ_LOG_BYTES_BEFORE,
     platform: true,
     accessLogGb: PRICES.logsGb,
+    accessLogBytes: Buffer.byteLength(ACCESS_LOG_SAMPLE),
   };
-  const floorLines = costFloor();
-  const floorTotal = round(
-    floorLines.reduce((a, l) => a + l.perMillion, 0),
-    4,
-  );
-  const exact = model.reduce((a, l) => a + l.perMillion, 0);
+  const exactSum = (ls: CostLine[]) => ls.reduce((a, l) => a + l.perMillion, 0);
+  const floorTotal = (memoryMb: number) => round(exactSum(costFloor(memoryMb)), 4);
+  const exact = exactSum(model);
+  const dynamoWait =
+    1e6 * (scenario.dynamoLatencyMs / 1000) * (STACK.apiMemoryMb / 1024) * PRICES.lambdaGbSecond;
+  const floorWithWait = round(floorTotal(STACK.apiMemoryMb) + dynamoWait, 4);
+  const memory = MEMORY_OPTIONS.map((memoryMb): MemoryOption => {
+    const at = lines(inputs, shares, scenario, asDeployed, memoryMb);
+    const duration = at.find((l) => l.item === "Lambda duration (api)")?.perMillion ?? 0;
+    const share = memoryMb / FULL_VCPU_MB;
+    return {
+      memoryMb,
+      vcpu: round(Math.min(1, share), 2),
+      billedMs: apiBilledMs(inputs, memoryMb, scenario.dynamoLatencyMs),
+      duration,
+      total: round(exactSum(at), 4),
+      ratio: round(exactSum(at) / floorTotal(memoryMb), 3),
+      computeMs: round(Math.max(0, inputs.apiWarmMs - inputs.localDynamoMs) / Math.min(1, share), 1),
+      coldImportMs: Math.round(Math.max(0, inputs.apiColdImportMs) / Math.min(1, share)),
+      deployed: memoryMb === STACK.apiMemoryMb,
+    };
+  });
   return {
     floor: {
-      lines: floorLines,
-      total: floorTotal,
-      ratio: round(exact / floorTotal, 3),
-      withinFivePercent: exact <= floorTotal * 1.05,
+      lines: costFloor(),
+      total: floorTotal(STACK.apiMemoryMb),
+      ratio: round(exact / floorTotal(STACK.apiMemoryMb), 3),
+      withinFivePercent: exact <= floorTotal(STACK.apiMemoryMb) * 1.05,
+      withDynamoWait: { total: floorWithWait, ratio: round(exact / floorWithWait, 3) },
     },
+    memory,
     scenario,
     lines: model,
     total: sum(model),
@@ -217,28 +289,45 @@ export function costModel(inputs: CostInputs, scenario: Scenario = DEFAULT_SCENA
     variants: [
       {
         name: "before the logging changes: a request line and an EMF record printed per read (717 B), START/END/REPORT lines, access log in a Standard log group",
-        total: sum(lines(inputs, shares, scenario, chatty)),
+        total: sum(lines(inputs, shares, scenario, chatty, STACK.apiMemoryMb)),
+      },
+      {
+        name: `the same access-log fields as a JSON line with short keys (${Buffer.byteLength(ACCESS_LOG_JSON_SAMPLE)} B instead of ${Buffer.byteLength(ACCESS_LOG_SAMPLE)} B)`,
+        total: sum(
+          lines(
+            inputs,
+            shares,
+            scenario,
+            { ...asDeployed, accessLogBytes: Buffer.byteLength(ACCESS_LOG_JSON_SAMPLE) },
+            STACK.apiMemoryMb,
+          ),
+        ),
       },
     ],
   };
 }
+
+/** Billed ms of a warm read at a memory size: measured compute × CPU share + the DynamoDB wait, rounded up. */
+const apiBilledMs = (inputs: CostInputs, memoryMb: number, dynamoMs: number) =>
+  billedMs(inputs.apiWarmMs - inputs.localDynamoMs, memoryMb, dynamoMs);
 
 function lines(
   inputs: CostInputs,
   share: { authorizer: number; kms: number },
   scenario: Scenario,
   logs: LogSettings,
+  apiMemoryMb: number,
 ): CostLine[] {
   const M = 1e6;
   const { dynamoLatencyMs } = scenario;
-  const apiMs = billedMs(inputs.apiWarmMs - inputs.localDynamoMs, STACK.apiMemoryMb, dynamoLatencyMs);
+  const apiMs = apiBilledMs(inputs, apiMemoryMb, dynamoLatencyMs);
   const authMs = billedMs(
     inputs.authorizerWarmMs - inputs.localDynamoMs,
     STACK.authorizerMemoryMb,
     dynamoLatencyMs,
   );
   const gbSeconds = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
-  const accessLog = Buffer.byteLength(ACCESS_LOG_SAMPLE) + EVENT_OVERHEAD;
+  const accessLog = logs.accessLogBytes + EVENT_OVERHEAD;
   const platform = logs.platform ? PLATFORM_LOG_BYTES + 3 * EVENT_OVERHEAD : 0;
   // Measured lines per read as deployed; before the logging changes it printed two (request line, EMF).
   const apiEvents = logs.apiPrinted === inputs.apiLogBytes ? inputs.apiLogEvents : 2;
@@ -257,8 +346,8 @@ function lines(
     { item: "Lambda requests (api)", perMillion: M * PRICES.lambdaRequest, basis: "1 invocation per read" },
     {
       item: "Lambda duration (api)",
-      perMillion: M * gbSeconds(apiMs, STACK.apiMemoryMb) * PRICES.lambdaGbSecond,
-      basis: `${apiMs} ms billed at ${STACK.apiMemoryMb} MB: measured compute × ${round(FULL_VCPU_MB / STACK.apiMemoryMb, 2)} (CPU share) + ${dynamoLatencyMs} ms DynamoDB`,
+      perMillion: M * gbSeconds(apiMs, apiMemoryMb) * PRICES.lambdaGbSecond,
+      basis: `${apiMs} ms billed at ${apiMemoryMb} MB: measured compute × ${round(FULL_VCPU_MB / apiMemoryMb, 2)} (CPU share) + ${dynamoLatencyMs} ms DynamoDB`,
     },
     {
       item: "DynamoDB reads",
@@ -283,7 +372,7 @@ function lines(
     {
       item: "CloudWatch Logs: API access log",
       perMillion: logDollars(accessLog, logs.accessLogGb),
-      basis: `${accessLog} B per read (the stack's JSON access-log line) at $${logs.accessLogGb}/GB`,
+      basis: `${accessLog} B per read (${logs.accessLogBytes} B line + 26 B per event) at $${logs.accessLogGb}/GB`,
     },
     {
       item: "CloudWatch Logs: authorizer",

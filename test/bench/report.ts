@@ -214,7 +214,13 @@ export function toMarkdown(r: BenchResults): string {
   );
   out.push(`\nSeeding (store writes, 32 in parallel): ${r.scale.seedSeconds} s.`);
 
-  const c = r.cost;
+  out.push(costMarkdown(r.cost));
+  return out.join("\n");
+}
+
+/** The cost section alone (`npm run bench -- --cost` prints it from bench/results.json). */
+export function costMarkdown(c: BenchResults["cost"]): string {
+  const out: string[] = [];
   out.push(
     `\n### Cost per 1M warm agent reads on AWS (${c.prices.region}; ${c.scenario.readsPerSecond} reads/s from ${c.scenario.tokens} tokens over ${c.scenario.secretVersions} secret versions, ${c.scenario.warmInstances} warm instances)\n`,
   );
@@ -235,7 +241,38 @@ export function toMarkdown(r: BenchResults): string {
       .join("; ")}). ` +
       `Total ÷ floor: **${c.floor.ratio}** (${c.floor.withinFivePercent ? "within" : "**not** within"} 5 %).`,
   );
+  out.push(
+    `\nNot the floor, for reference only: the floor plus the DynamoDB wait billed at ${c.memory.find((m) => m.deployed)?.memoryMb} MB ` +
+      `(${c.scenario.dynamoLatencyMs} ms, the model's assumption) is $${c.floor.withDynamoWait.total.toFixed(4)}; total ÷ that: ${c.floor.withDynamoWait.ratio}.`,
+  );
   for (const v of c.variants)
     out.push(`\n- ${v.name[0]?.toUpperCase()}${v.name.slice(1)}: **$${v.total.toFixed(2)}**`);
+  out.push(
+    "\nThe reader at other memory sizes (the same measured compute scaled by each CPU share; cold import scaled the same way, an estimate: AWS does not document the CPU share during init, and a Graviton core is not this machine's):\n",
+  );
+  out.push(
+    table(
+      [
+        "memory",
+        "vCPU",
+        "billed ms",
+        "duration $/1M",
+        "total $/1M",
+        "÷ floor at that size",
+        "compute per read",
+        "cold import",
+      ],
+      c.memory.map((m) => [
+        m.deployed ? `**${m.memoryMb} MB (deployed)**` : `${m.memoryMb} MB`,
+        m.vcpu,
+        m.billedMs,
+        `$${m.duration.toFixed(4)}`,
+        `$${m.total.toFixed(4)}`,
+        m.ratio,
+        `${m.computeMs} ms`,
+        `${n(m.coldImportMs)} ms`,
+      ]),
+    ),
+  );
   return out.join("\n");
 }

@@ -309,15 +309,18 @@ describe("stack policies (issue 12, 13, 14)", () => {
   });
 
   describe("API access log", () => {
-    it("goes to a log group under /aws/vendedlogs/ and records the authorizer's error", () => {
+    it("goes to a log group under /aws/vendedlogs/ and records the authorizer's and the integration's error", () => {
       const [[, stage] = []] = ofType("AWS::ApiGatewayV2::Stage");
       const groupId = stage?.Properties.AccessLogSettings.DestinationArn["Fn::GetAtt"][0];
       const name = resources[groupId]?.Properties.LogGroupName;
       expect(name).toBe(ScopedSecretsHttpApi.accessLogGroupName(stack.stackName));
       expect(name).toMatch(/^\/aws\/vendedlogs\//);
-      expect(Object.values(JSON.parse(stage?.Properties.AccessLogSettings.Format))).toEqual(
-        expect.arrayContaining(["$context.authorizer.error", "$context.error.message"]),
-      );
+      for (const variable of [
+        "$context.authorizer.error",
+        "$context.error.message",
+        "$context.integrationErrorMessage",
+      ])
+        expect(stage?.Properties.AccessLogSettings.Format).toContain(variable);
     });
   });
 

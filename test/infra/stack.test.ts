@@ -4,11 +4,14 @@ import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build-app.ts";
+import { ScopedSecretsHttpApi } from "../../infra/http-api.ts";
+import { ACCESS_LOG_FORMAT, ACCESS_LOG_PATTERN } from "../../infra/log-settings.ts";
 import { OUTPUTS } from "../../infra/names.ts";
 import type { ScopedSecretsStack } from "../../infra/scoped-secrets-stack.ts";
 import { SETTING_DEFAULTS } from "../../infra/settings.ts";
 import { describeRoutes } from "../../lambdas/api/route-table.ts";
 import { KEYRING_APP } from "../../lambdas/crypto/encryption-context.ts";
+import { TELEMETRY } from "../../lambdas/handlers/telemetry.ts";
 import { createTableInput } from "../../lambdas/store/table.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
@@ -200,7 +203,7 @@ describe("ScopedSecretsStack template", () => {
     expect(SETTING_DEFAULTS.authorizerCacheSeconds).toBeLessThanOrEqual(60);
   });
 
-  it("throttles the stage and writes JSON access logs with a retention", () => {
+  it("throttles the stage and writes the documented access-log line with a retention and a saved query", () => {
     const [[, stage] = []] = ofType("AWS::ApiGatewayV2::Stage");
     expect(stage?.Properties).toMatchObject({
       StageName: "$default",
@@ -210,10 +213,18 @@ describe("ScopedSecretsStack template", () => {
         ThrottlingBurstLimit: SETTING_DEFAULTS.throttleBurstLimit,
       },
     });
-    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ route: "$context.routeKey", status: "$context.status" });
-    expect(JSON.stringify(format)).not.toMatch(/\$context\.path|querystring|header/i);
+    const format: string = stage?.Properties.AccessLogSettings.Format;
+    expect(format).toBe(ACCESS_LOG_FORMAT);
+    expect(format).toMatch(/^\$context\.requestId .*"\$context\.routeKey" \$context\.status /);
+    expect(format).not.toMatch(/\$context\.path|querystring|header/i);
     const logGroupId = stage?.Properties.AccessLogSettings.DestinationArn["Fn::GetAtt"][0];
+    // Logs Insights cannot discover a space-separated line's fields: the stack saves a query that names them.
+    const [[, query] = []] = ofType("AWS::Logs::QueryDefinition");
+    expect(query?.Properties).toMatchObject({
+      Name: ScopedSecretsHttpApi.accessLogQueryName(stack.stackName),
+      LogGroupNames: [{ Ref: logGroupId }],
+    });
+    expect(query?.Properties.QueryString).toContain(`parse @message /${ACCESS_LOG_PATTERN}/`);
     expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(SETTING_DEFAULTS.logRetentionDays);
     for (const [id, group] of ofType("AWS::Logs::LogGroup"))
       expect(group.Properties.RetentionInDays, id).toBe(SETTING_DEFAULTS.logRetentionDays);
@@ -324,6 +335,32 @@ describe("ScopedSecretsStack template", () => {
     expect(alarms.some((a) => JSON.stringify(a.Metrics ?? "").includes("5xx"))).toBe(true);
     for (const metric of ["Errors", "Throttles"])
       expect(alarms.filter((a) => a.MetricName === metric && a.Namespace === "AWS/Lambda")).toHaveLength(3);
+    // A change event that never reached the bus: the write stood, subscribers missed it.
+    expect(body).toContain(TELEMETRY.metrics.changeEventFailures);
+    const changeEvents = alarms.filter((a) =>
+      JSON.stringify(a.Metrics ?? "").includes(`"MetricName":"${TELEMETRY.metrics.changeEventFailures}"`),
+    );
+    expect(changeEvents).toHaveLength(1);
+    expect(changeEvents[0]).toMatchObject({
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanThreshold",
+      TreatMissingData: "notBreaching",
+      Metrics: [
+        {
+          MetricStat: {
+            Metric: {
+              Namespace: TELEMETRY.namespace,
+              MetricName: TELEMETRY.metrics.changeEventFailures,
+              // The dimension Powertools adds to every metric (serviceName); without it the alarm sees nothing.
+              Dimensions: [{ Name: "service", Value: TELEMETRY.service }],
+            },
+            Period: 60,
+            Stat: "Sum",
+          },
+        },
+      ],
+    });
   });
 
   it("outputs ApiUrl, UiUrl, TableName, KeyArn, the event bus and the alarm topic", () => {

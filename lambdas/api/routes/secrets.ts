@@ -99,14 +99,16 @@ export function secretRoutes(app: App, deps: AppDeps) {
         expectedVersion,
         actor: p.tokenId,
         actorName: p.name,
+        // Written while the change event is published, not after it.
+        alongside: (w) =>
+          auditChange(
+            c,
+            deps,
+            w.created ? "secret.create" : "secret.update",
+            scopeTarget(w.secret),
+            `version ${w.secret.version}`,
+          ),
       });
-      await auditChange(
-        c,
-        deps,
-        created ? "secret.create" : "secret.update",
-        scopeTarget(secret),
-        `version ${secret.version}`,
-      );
       return c.json({ data: named(p, secret) }, created ? 201 : 200);
     },
   );
@@ -143,8 +145,8 @@ export function secretRoutes(app: App, deps: AppDeps) {
         p.tokenId,
         ifMatchVersion(c.req.valid("header")["if-match"]),
         p.name,
+        (w) => auditChange(c, deps, "secret.delete", scopeTarget(stored), `version ${w.version}`),
       );
-      await auditChange(c, deps, "secret.delete", scopeTarget(stored), `version ${version}`);
       return c.json({ data: { id: stored.id, deleted: true as const, version } }, 200);
     },
   );
@@ -175,13 +177,14 @@ export function secretRoutes(app: App, deps: AppDeps) {
       const p = c.get("principal");
       requireRole(p, MANAGERS, "roll secrets back");
       const { version } = c.req.valid("json");
-      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId, p.name);
-      await auditChange(
-        c,
-        deps,
-        "secret.rollback",
-        scopeTarget(secret),
-        `to version ${version} as version ${secret.version}`,
+      const { secret } = await services.secrets.rollback(stored.id, version, p.tokenId, p.name, (w) =>
+        auditChange(
+          c,
+          deps,
+          "secret.rollback",
+          scopeTarget(w.secret),
+          `to version ${version} as version ${w.secret.version}`,
+        ),
       );
       return c.json({ data: named(p, secret) }, 200);
     },

@@ -75,4 +75,88 @@ describe("SecretService change events (dynalite, real encryption)", () => {
       await expect(secrets.resolve(scope, "K", { reveal: false })).rejects.toThrow(/not found/);
     }
   });
+  it("the caller's alongside work (the route's audit write) runs while the event is published, and each call returns only when both are done", async () => {
+    const environmentId = await environment();
+    const scope = { environmentId };
+    const log: string[] = [];
+    let release: () => void = () => {};
+    const events: ChangeEvents = {
+      // A slow bus: the publish ends only when the test says so.
+      publish: (event) => {
+        log.push(`publish ${event.type} started`);
+        return new Promise<void>((done) => {
+          release = () => {
+            log.push(`publish ${event.type} done`);
+            done();
+          };
+        });
+      },
+    };
+    const secrets = new SecretService({ store, cipher, events });
+    const until = async (what: string) => {
+      for (let i = 0; i < 200 && !log.includes(what); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(log).toContain(what);
+    };
+    const settled = (p: Promise<unknown>) => {
+      const state = { done: false };
+      p.then(
+        () => {
+          state.done = true;
+        },
+        () => {
+          state.done = true;
+        },
+      );
+      return state;
+    };
+
+    const setting = secrets.set({
+      scope,
+      name: "K",
+      value: "one",
+      actor: "tok_a",
+      alongside: async (w) => {
+        log.push(`alongside ${w.created ? "created" : "updated"} v${w.secret.version}`);
+      },
+    });
+    const set = settled(setting);
+    await until("alongside created v1");
+    // The alongside work ran before the publish ended, and set() waits for the publish.
+    expect(log).toEqual(["publish secret.created started", "alongside created v1"]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(set.done).toBe(false);
+    release();
+    const { secret } = await setting;
+    expect(log.at(-1)).toBe("publish secret.created done");
+
+    const rolling = secrets.rollback(secret.id, 1, "tok_a", undefined, async (w) => {
+      log.push(`alongside rollback v${w.secret.version}`);
+    });
+    await until("alongside rollback v2");
+    release();
+    await rolling;
+    const deleting = secrets.delete(secret.id, "tok_a", undefined, undefined, async (w) => {
+      log.push(`alongside delete v${w.version}`);
+    });
+    await until("alongside delete v3");
+    release();
+    await deleting;
+
+    // Work that fails fails the call, but only after the publish ended; the write itself stands.
+    log.length = 0;
+    const failing = secrets.set({
+      scope,
+      name: "F",
+      value: "kept",
+      actor: "tok_a",
+      alongside: () => Promise.reject(new Error("audit down")),
+    });
+    const failed = settled(failing);
+    await until("publish secret.created started");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(failed.done).toBe(false);
+    release();
+    await expect(failing).rejects.toThrow("audit down");
+    expect((await store.getCurrent(scope, "F"))?.version).toBe(1);
+  });
 });

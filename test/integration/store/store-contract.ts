@@ -1,4 +1,4 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../lambdas/core/errors.ts";
 import type { Store } from "../../../lambdas/core/ports.ts";
@@ -435,6 +435,61 @@ export function storeContract(
         const raw = scan.Items?.find((i) => i.sk === "SECRET#RAW");
         expect(raw?.envelope).toMatchObject({ alg: "AES-256-GCM" });
         expect(Object.keys(raw ?? {})).not.toContain("value");
+      });
+    });
+
+    describe("audit events", () => {
+      it("a space's event is listed in its environment's log and its space's own, with its id, and stays out of the byId index; events stored under `id` read the same", async () => {
+        const s = (await scope()) as Required<Scope>;
+        const event = (id: string, spaceId?: string) => ({
+          id,
+          at: now(),
+          environmentId: s.environmentId,
+          actor: { tokenId: "tok_a", name: "a" },
+          action: "secret.update",
+          target: {
+            type: "secret" as const,
+            id: "sec_x",
+            name: "X",
+            environmentId: s.environmentId,
+            spaceId,
+          },
+          outcome: "success" as const,
+        });
+        const inSpace = event(uid("evt"), s.spaceId);
+        await store.appendAudit(inSpace, 1);
+        // As the release before this one wrote it: the event id in `id`.
+        const legacy = event(uid("evt"));
+        await engine.clients.doc.send(
+          new PutCommand({
+            TableName: engine.table,
+            Item: {
+              pk: `AUDIT#${s.environmentId}`,
+              sk: `${legacy.at}#${legacy.id}`,
+              kind: "audit",
+              ...legacy,
+            },
+          }),
+        );
+        const envLog = await store.listAudit({ environmentId: s.environmentId }, {});
+        expect(envLog.items.map((e) => e.id).sort()).toEqual([inSpace.id, legacy.id].sort());
+        expect(envLog.items.find((e) => e.id === inSpace.id)).toEqual(inSpace);
+        const spaceLog = await store.listAudit(s, {});
+        expect(spaceLog.items).toEqual([inSpace]);
+        const indexed = await engine.clients.doc.send(
+          new QueryCommand({
+            TableName: engine.table,
+            IndexName: "byId",
+            KeyConditionExpression: "id = :id",
+            ExpressionAttributeValues: { ":id": inSpace.id },
+          }),
+        );
+        expect(indexed.Items ?? []).toEqual([]);
+        // Never overwritten, in either partition.
+        await expect(store.appendAudit({ ...inSpace, detail: "forged" }, 1)).rejects.toMatchObject({
+          code: "conflict",
+        });
+        expect((await store.listAudit(s, {})).items).toEqual([inSpace]);
       });
     });
   });
