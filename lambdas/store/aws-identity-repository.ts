@@ -1,10 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { AwsIdentityBinding, AwsIdentityStore } from "../core/aws-auth-ports.ts";
 import { conflict, notFound } from "../core/errors.ts";
 import type { PageRequest } from "../core/ports.ts";
 import type { Page } from "../core/types.ts";
 import { isConditionFailed } from "./errors.ts";
-import { AWS_IDENTITY_PREFIX, awsIdentityPk, INDEX, META } from "./keys.ts";
+import { AWS_IDENTITY_PREFIX, awsIdentityPk, META } from "./keys.ts";
 import { RepositoryBase, stripKeys } from "./repository-base.ts";
 
 const LIST_KIND = "awsid";
@@ -56,23 +56,13 @@ export class AwsIdentityRepository extends RepositoryBase implements AwsIdentity
 
   async deleteAwsIdentity(id: string): Promise<AwsIdentityBinding> {
     const missing = () => notFound("awsIdentityId", `AWS identity binding ${id} not found`);
-    const index = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byId,
-          KeyConditionExpression: "id = :id",
-          ExpressionAttributeValues: { ":id": id },
-        }),
-      ),
-    );
-    const key = (index.Items ?? []).find((k) => String(k.pk).startsWith(AWS_IDENTITY_PREFIX));
+    const key = await this.keyById(id, { pk: AWS_IDENTITY_PREFIX });
     if (!key) throw missing();
     try {
       const out = await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
-          Key: { pk: String(key.pk), sk: String(key.sk) },
+          Key: key,
           ConditionExpression: "attribute_exists(pk) AND id = :id",
           ExpressionAttributeValues: { ":id": id },
           ReturnValues: "ALL_OLD",

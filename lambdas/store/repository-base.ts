@@ -45,6 +45,30 @@ export abstract class RepositoryBase {
     return { items, cursor: out.LastEvaluatedKey && last ? encodeCursor({ id: last.id }) : undefined };
   }
 
+  /**
+   * The key of the item with this id (the byId index), among items whose pk or sk starts as `match` says:
+   * ids are unique per kind, and the index's projection is keys only, so callers then read or delete by key.
+   */
+  protected async keyById(
+    id: string,
+    match: { pk: string } | { sk: string },
+  ): Promise<{ pk: string; sk: string } | undefined> {
+    const out = await this.call(() =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byId,
+          KeyConditionExpression: "id = :id",
+          ExpressionAttributeValues: { ":id": id },
+        }),
+      ),
+    );
+    const key = (out.Items ?? []).find((k) =>
+      "pk" in match ? String(k.pk).startsWith(match.pk) : String(k.sk).startsWith(match.sk),
+    );
+    return key ? { pk: String(key.pk), sk: String(key.sk) } : undefined;
+  }
+
   protected translate(e: unknown) {
     return translateDynamoError(e, this.table);
   }

@@ -22,8 +22,8 @@ import { decodeCursor, encodeCursor, pageLimit } from "./cursor.ts";
 import { isConditionFailed } from "./errors.ts";
 import {
   envPk,
-  INDEX,
   META,
+  SECRET_PREFIX,
   SECRET_UPPER,
   scopePk,
   secretKeyParts,
@@ -298,22 +298,10 @@ export class SecretRepository extends RepositoryBase implements SecretStore {
   }
 
   async getById(id: string): Promise<StoredSecret | undefined> {
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byId,
-          KeyConditionExpression: "id = :id",
-          ExpressionAttributeValues: { ":id": id },
-        }),
-      ),
-    );
-    const key = (out.Items ?? []).find((k) => String(k.sk).startsWith("SECRET#"));
+    const key = await this.keyById(id, { sk: SECRET_PREFIX });
     if (!key) return undefined;
     const item = await this.call(() =>
-      this.doc.send(
-        new GetCommand({ TableName: this.table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
-      ),
+      this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
     );
     return item.Item ? toSecret(item.Item) : undefined;
   }

@@ -147,18 +147,7 @@ export class TokenRepository extends RepositoryBase implements TokenStore {
     }
   }
 
-  private async keyOf(id: string): Promise<{ pk: string; sk: string } | undefined> {
-    const out = await this.call(() =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byId,
-          KeyConditionExpression: "id = :id",
-          ExpressionAttributeValues: { ":id": id },
-        }),
-      ),
-    );
-    const key = (out.Items ?? []).find((k) => String(k.pk).startsWith(TOKEN_PREFIX));
-    return key ? { pk: String(key.pk), sk: String(key.sk) } : undefined;
+  private keyOf(id: string): Promise<{ pk: string; sk: string } | undefined> {
+    return this.keyById(id, { pk: TOKEN_PREFIX });
   }
 }
