@@ -169,6 +169,10 @@ export async function startCloudPath(options: CloudPathOptions): Promise<CloudPa
         fn.environment.SERVER_ID === undefined ? [] : [String(resolveValue(fn.environment.SERVER_ID))],
       ),
     );
+    if (serverIds.size > 1)
+      throw new Error(
+        `the functions have different SERVER_IDs (${[...serverIds].join(", ")}); the stack gives them one`,
+      );
     const [serverId] = serverIds;
 
     say("[4/5] starting the functions' Lambda-like workers on Node 24…");

@@ -83,7 +83,7 @@ export class Cli {
         token,
         fetch: this.io.fetch,
         env: {},
-        allowInsecureHttp: ["1", "true"].includes(this.io.env.SCOPED_SECRETS_ALLOW_HTTP ?? ""),
+        allowInsecureHttp: this.allowInsecureHttp(),
         ...options,
       });
     } catch (e) {
@@ -113,10 +113,22 @@ export class Cli {
       : undefined;
     try {
       const auth = awsIam({ serverId, env, credentials });
-      return new SecretsClient({ baseUrl: url, auth, fetch: this.io.fetch, env: {}, ...options });
+      return new SecretsClient({
+        baseUrl: url,
+        auth,
+        fetch: this.io.fetch,
+        env: {},
+        allowInsecureHttp: this.allowInsecureHttp(),
+        ...options,
+      });
     } catch (e) {
       throw new CliError(`${(e as Error).message} (got ${JSON.stringify(url)})`, EXIT.usage);
     }
+  }
+
+  /** SCOPED_SECRETS_ALLOW_HTTP=1: a token or a signed login may go over plain http:// to another host. */
+  private allowInsecureHttp(): boolean {
+    return ["1", "true"].includes(this.io.env.SCOPED_SECRETS_ALLOW_HTTP ?? "");
   }
 
   out(line = ""): void {

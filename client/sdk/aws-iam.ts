@@ -1,6 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import type { AwsLoginResult } from "./api-types.ts";
 import { codeForStatus, errorDetails, SecretsError } from "./errors.ts";
+import { redirectError } from "./http.ts";
 
 /** What a client needs to fetch a token: where the service is and how to reach it. */
 export interface AuthContext {
@@ -83,6 +84,8 @@ export function awsIam(options: AwsIamOptions = {}): AuthProvider {
           iamRequestBody: b64(BODY),
           ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
         }),
+        // A signed login is replayable against this server: never re-sent to wherever a redirect points.
+        redirect: "manual",
         signal: AbortSignal.timeout(context.timeoutMs),
       });
     } catch (e) {
@@ -93,6 +96,10 @@ export function awsIam(options: AwsIamOptions = {}): AuthProvider {
         path,
         cause: e,
       });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw redirectError(context.baseUrl, res, "POST", path);
     }
     const body = (await res.json().catch(() => undefined)) as { data?: AwsLoginResult } | undefined;
     if (!res.ok || !body?.data?.token) {

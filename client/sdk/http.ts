@@ -79,6 +79,10 @@ export class Transport {
         }
         throw error;
       }
+      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+        await res.body?.cancel();
+        throw redirectError(this.displayUrl, res, spec.method, spec.path);
+      }
       if (res.status === 304) {
         await res.body?.cancel();
         return { status: 304, data: undefined as T, etag: res.headers.get("etag") ?? undefined };
@@ -87,6 +91,7 @@ export class Transport {
       // A provider's token was refused (revoked, or expired early): log in again once. A 401 wrote nothing.
       if (res.status === 401 && this.options.auth && token && !relogged) {
         this.options.auth.invalidate(token);
+        await res.body?.cancel();
         relogged = true;
         attempt--;
         continue;
@@ -123,6 +128,8 @@ export class Transport {
       method: spec.method,
       headers,
       body,
+      // Bodies carry values and tokens: never re-sent to wherever a redirect points.
+      redirect: "manual",
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
   }
@@ -211,6 +218,15 @@ export function isLoopbackUrl(url: string): boolean {
  * unless the server is on this machine, or the caller said so (allowInsecureHttp /
  * SCOPED_SECRETS_ALLOW_HTTP=1, e.g. behind a TLS-terminating sidecar on a private network).
  */
+/** The service never redirects; one that does is misconfigured or not the service. */
+export function redirectError(baseUrl: string, res: Response, method: string, path: string): SecretsError {
+  const to = res.headers.get("location");
+  return new SecretsError(
+    `${baseUrl} answered ${method} ${path} with a redirect (${res.status}${to ? ` to ${to}` : ""}), which is not followed: set SCOPED_SECRETS_URL to the service's own URL`,
+    { code: "unexpected_response", status: res.status, method, path },
+  );
+}
+
 export function assertSafeTransport(baseUrl: string, allowInsecureHttp: boolean | undefined): void {
   if (allowInsecureHttp || !/^http:/i.test(baseUrl) || isLoopbackUrl(baseUrl)) return;
   const url = new URL(baseUrl);

@@ -50,10 +50,19 @@ export class StsVerifier implements CallerIdentityVerifier {
   async getCallerIdentity(request: ForwardedStsRequest): Promise<CallerIdentity | undefined> {
     let status: number;
     let text: string;
+    // Built before the call: a header fetch would refuse is the request's fault (400), not STS being down.
+    let headers: Headers;
+    try {
+      headers = new Headers(request.headers);
+    } catch {
+      throw new AppError("invalid_input", "iamRequestHeaders holds a header that cannot be sent", {
+        key: "iamRequestHeaders",
+      });
+    }
     try {
       const res = await (this.options.fetch ?? fetch)(`${this.endpoint.origin}/`, {
         method: "POST",
-        headers: request.headers,
+        headers,
         body: request.body,
         redirect: "manual",
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),

@@ -132,10 +132,13 @@ function decodeHeaders(value: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [name, raw] of Object.entries(parsed)) {
     const values = Array.isArray(raw) ? raw : [raw];
-    if (!values.every((v) => typeof v === "string" && !/[\r\n\0]/.test(v)))
+    // Visible ASCII, space and tab: what a signed header can hold (anything else fails before STS sees it).
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/.test(name))
+      throw invalid("iamRequestHeaders", "header names must be HTTP tokens");
+    if (!values.every((v) => typeof v === "string" && /^[\t\x20-\x7e]*$/.test(v)))
       throw invalid(
         "iamRequestHeaders",
-        `header ${name} must be a string (or a list of strings) on one line`,
+        `header ${name} must be a string (or a list of strings) of printable ASCII on one line`,
       );
     const key = name.toLowerCase();
     out.set(key, [...(out.get(key) ?? []), ...(values as string[])]);

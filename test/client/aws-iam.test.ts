@@ -141,6 +141,44 @@ describe("awsIam() in the SDK", () => {
   });
 });
 
+describe("redirects are never followed (the body is a signed login, a token or a value)", () => {
+  const redirecting = (status: number, seen: RequestInit[]) =>
+    (async (_input: string | URL | Request, init?: RequestInit) => {
+      seen.push(init ?? {});
+      return new Response(null, { status, headers: { location: "http://elsewhere.example/v1/auth/aws" } });
+    }) as typeof fetch;
+
+  it("a login answered with a redirect fails, naming it, and goes nowhere else", async () => {
+    const seen: RequestInit[] = [];
+    const client = new SecretsClient({
+      baseUrl: "https://secrets.example.com",
+      env: {},
+      fetch: redirecting(307, seen),
+      auth: awsIam({ serverId: "prod-1", credentials: CREDS, env: {} }),
+    });
+    await expect(client.whoami()).rejects.toThrow(
+      /redirect \(307 to http:\/\/elsewhere\.example.*not followed/,
+    );
+    expect(seen.map((i) => i.redirect)).toEqual(["manual"]);
+  });
+
+  it("an API call answered with a redirect fails the same way, token or not", async () => {
+    const seen: RequestInit[] = [];
+    const client = new SecretsClient({
+      baseUrl: "https://secrets.example.com",
+      env: {},
+      token: "sst_x",
+      retries: 0,
+      fetch: redirecting(308, seen),
+    });
+    await expect(client.set({ name: "A", value: "v", environmentId: "e" })).rejects.toMatchObject({
+      status: 308,
+      code: "unexpected_response",
+    });
+    expect(seen.map((i) => i.redirect)).toEqual(["manual"]);
+  });
+});
+
 describe("--aws-iam on the CLI, against the local server and moto's STS", () => {
   let moto: MotoSts;
   let server: LocalServer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCallerIdentity, resolveStsEndpoint } from "../../lambdas/auth/sts-verifier.ts";
+import { parseCallerIdentity, resolveStsEndpoint, StsVerifier } from "../../lambdas/auth/sts-verifier.ts";
 import { parseRoleArn, roleOfCaller } from "../../lambdas/core/aws-auth-arn.ts";
 import { roleArnSchema } from "../../lambdas/core/aws-auth-arn-schema.ts";
 import { parseSignedLogin } from "../../lambdas/core/aws-auth-request.ts";
@@ -124,6 +124,14 @@ describe("parseSignedLogin", () => {
         /SigV4/,
       ],
       ["a header with a newline", input({ ...h(), "X-Amz-Security-Token": "a\r\nHost: evil" }), /one line/],
+      // fetch cannot send these: before the fix they passed here and came back as 503 "STS unavailable".
+      [
+        "a header beyond ASCII",
+        input({ ...h(), "X-Amz-Security-Token": "€" }),
+        /^invalid_input: .*printable ASCII/,
+      ],
+      ["a header with a NUL", input({ ...h(), "X-Amz-Security-Token": "a\u0000b" }), /printable ASCII/],
+      ["a header name that is no token", input({ ...h(), "X Bad": "1" }), /HTTP tokens/],
     ];
     for (const [what, body, message] of cases)
       expect(
@@ -159,6 +167,22 @@ describe("the STS adapter's edges", () => {
     );
     expect(() => resolveStsEndpoint({ STS_ENDPOINT: "http://sts.example.com" })).toThrow(/https/);
     expect(() => resolveStsEndpoint({ STS_ENDPOINT: "https://sts.example.com/path" })).toThrow(/origin/);
+  });
+
+  it("a header fetch cannot send is the request's 400, never STS unavailable", async () => {
+    let called = false;
+    const verifier = new StsVerifier(new URL("https://sts.eu-west-1.amazonaws.com/"), {
+      fetch: (async () => {
+        called = true;
+        return new Response("", { status: 200 });
+      }) as typeof fetch,
+    });
+    const error = await verifier
+      .getCallerIdentity({ headers: { "x-amz-security-token": "€" }, body: "Action=GetCallerIdentity" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("invalid_input");
+    expect(called).toBe(false);
   });
 
   it("reads the caller from GetCallerIdentity's XML and nothing else", () => {
