@@ -3,7 +3,7 @@ import { isAbsolute, join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { awsIam } from "../sdk/aws-iam.ts";
 import { isLoopbackUrl } from "../sdk/http.ts";
-import { SecretsClient, type SecretsClientOptions } from "../sdk/secrets-client.ts";
+import { authModeFromEnv, SecretsClient, type SecretsClientOptions } from "../sdk/secrets-client.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 /** Something the CLI writes to (process.stdout, or a test's buffer). */
@@ -71,9 +71,12 @@ export class Cli {
 
   /** A client for the configured service; fails with exit code 4 when there is no token. */
   client(command: Command, options: Partial<SecretsClientOptions> = {}): SecretsClient {
-    const mode = this.io.env.SCOPED_SECRETS_AUTH?.trim().toLowerCase() || "token";
-    if (mode !== "token" && mode !== "aws-iam")
-      throw new CliError(`SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${mode}"`, EXIT.usage);
+    let mode: "token" | "aws-iam";
+    try {
+      mode = authModeFromEnv(this.io.env);
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.usage);
+    }
     if (this.globals(command).awsIam || mode === "aws-iam") return this.awsIamClient(command, options);
     const { url, token, tokenHint } = this.config(command);
     if (!token) throw new CliError(`no token: ${tokenHint}`, EXIT.auth);

@@ -430,13 +430,9 @@ function notFound(name: string, scope: Scope, cause?: SecretsError): SecretsErro
 }
 
 /** SCOPED_SECRETS_AUTH: unset or "token" (SCOPED_SECRETS_TOKEN), or "aws-iam" (the process's AWS identity). */
-function authFromEnv(
-  token: string | undefined,
-  env: Record<string, string | undefined>,
-): AuthProvider | undefined {
-  const mode = env.SCOPED_SECRETS_AUTH?.trim().toLowerCase();
-  if (!mode || mode === "token" || token !== undefined) return undefined;
-  if (mode === "aws-iam") return awsIam({ env });
+export function authModeFromEnv(env: Record<string, string | undefined>): "token" | "aws-iam" {
+  const mode = env.SCOPED_SECRETS_AUTH?.trim().toLowerCase() || "token";
+  if (mode === "token" || mode === "aws-iam") return mode;
   throw new SecretsError(
     `SCOPED_SECRETS_AUTH must be "aws-iam" or "token", not "${env.SCOPED_SECRETS_AUTH}"`,
     {
@@ -444,4 +440,11 @@ function authFromEnv(
       status: 0,
     },
   );
+}
+
+function authFromEnv(
+  token: string | undefined,
+  env: Record<string, string | undefined>,
+): AuthProvider | undefined {
+  return token === undefined && authModeFromEnv(env) === "aws-iam" ? awsIam({ env }) : undefined;
 }

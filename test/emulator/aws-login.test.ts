@@ -1,20 +1,16 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsIam, SecretsClient } from "../../client/index.ts";
-import { type CloudPath, startCloudPath } from "../../emulator/cloud-path.ts";
+import type { CloudPath } from "../../emulator/cloud-path.ts";
 import { SETTING_DEFAULTS } from "../../infra/settings.ts";
 import { LOGIN_REFUSED } from "../../lambdas/core/aws-auth-service.ts";
 import { signedLoginBody } from "../integration/aws-auth/signing.ts";
 import { assumeRoleAt, type RecordingServer, startRecordingServer } from "../support/moto-sts.ts";
-import { cloudSkipReason } from "../support/targets.ts";
+import { cloudSkipReason, startTarget, TARGET_START_TIMEOUT_MS, type Target } from "../support/targets.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-/** The authorizer cache TTL this file deploys with: a revoked login token must stop within it. */
-const TTL_SECONDS = 3;
 /** The login route's own throttle, as deployed by default (the stage's is far higher). */
 const { loginThrottleRateLimit: LOGIN_RATE, loginThrottleBurstLimit: LOGIN_BURST } = SETTING_DEFAULTS;
 const ACCOUNT = "111122223333";
@@ -31,7 +27,7 @@ const UNBOUND_ROLE = `arn:aws:iam::${ACCOUNT}:role/nobody`;
 describe.skipIf(cloudSkipReason)(
   `AWS IAM login on the cloud path${cloudSkipReason ? ` (skipped: ${cloudSkipReason})` : ""}`,
   () => {
-    let dataDir: string;
+    let target: Target;
     let cloud: CloudPath;
     let decoy: RecordingServer;
     let admin: string;
@@ -63,17 +59,12 @@ describe.skipIf(cloudSkipReason)(
       });
 
     beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), "ss-cloud-login-"));
       decoy = await startRecordingServer();
-      cloud = await startCloudPath({
-        port: 0,
-        host: "127.0.0.1",
-        dataDir,
-        keepLogs: true,
-        say: () => {},
-        context: { authorizerCacheSeconds: TTL_SECONDS },
-      });
-      admin = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+      // The suites' cloud target: the stage throttle out of reach, the login route's own at its defaults.
+      target = await startTarget("cloud");
+      if (!target.cloud) throw new Error("the cloud target exposes its emulator");
+      cloud = target.cloud;
+      admin = target.adminToken;
       serverId = cloud.serverId ?? "";
       const ok = async (p: Promise<{ status: number }>) => expect((await p).status).toBeLessThan(300);
       await ok(call("POST", "/v1/environments", { token: admin, body: { name: "aws", id: "aws_env" } }));
@@ -98,11 +89,10 @@ describe.skipIf(cloudSkipReason)(
         environmentId: "aws_env",
         spaceId: "aws_space",
       });
-    }, 300_000);
+    }, TARGET_START_TIMEOUT_MS + 60_000);
     afterAll(async () => {
-      await cloud?.close();
+      await target?.stop();
       await decoy?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("gives the API functions a server id derived from the stack (the ServerId output)", () => {
@@ -137,10 +127,10 @@ describe.skipIf(cloudSkipReason)(
         process.execPath,
         [join(ROOT, "bin/scoped-secrets.js"), "get", "SLACK_TOKEN", "-e", "aws_env", "--aws-iam"],
         {
-          cwd: dataDir,
+          cwd: target.dataDir,
           env: {
             PATH: process.env.PATH,
-            HOME: dataDir,
+            HOME: target.dataDir,
             SCOPED_SECRETS_URL: cloud.url,
             SCOPED_SECRETS_SERVER_ID: serverId,
             AWS_ACCESS_KEY_ID: c.accessKeyId,
@@ -200,7 +190,7 @@ describe.skipIf(cloudSkipReason)(
       // Tokens already issued run to their expiry unless revoked; revoked, they stop within the cache TTL.
       expect((await read()).status).toBe(200);
       expect((await call("DELETE", `/v1/tokens/${tokenId}`, { token: admin })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, (TTL_SECONDS + 1) * 1000));
+      await target.afterRevoke();
       expect((await read()).status).toBe(401);
     });
 

@@ -41,6 +41,8 @@ export interface Target {
    */
   afterRevoke(): Promise<void>;
   call: TestServer["call"];
+  /** The emulator itself (cloud only), for suites that test what only the cloud path has. */
+  cloud?: CloudPath | undefined;
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ async function cloudTarget(context: Record<string, unknown>): Promise<Target> {
     secretFiles: ["admin-token", "kms-key.json"],
     afterRevoke: () => new Promise((r) => setTimeout(r, ttl * 1000 + 250)),
     call,
+    cloud,
     stop: async () => {
       await cloud.close();
       rmSync(dataDir, { recursive: true, force: true });
